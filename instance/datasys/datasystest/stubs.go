@@ -1,0 +1,8 @@
+package datasystest
+
+func findCases() []testCase        { return nil }
+func changesCases() []testCase     { return nil }
+func changesFeedCases() []testCase { return nil }
+func attachmentCases() []testCase  { return nil }
+func errorCases() []testCase       { return nil }
+func hearthCases() []testCase      { return nil }
