@@ -1,6 +1,5 @@
 package datasystest
 
-func findCases() []testCase        { return nil }
 func changesCases() []testCase     { return nil }
 func changesFeedCases() []testCase { return nil }
 func attachmentCases() []testCase  { return nil }
