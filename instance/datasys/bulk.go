@@ -1,0 +1,175 @@
+package datasys
+
+import (
+	"encoding/json"
+	"net/http"
+
+	kivik "github.com/go-kivik/kivik/v4"
+	"github.com/go-kivik/kivik/v4/couchdb"
+)
+
+func (q *request) bulkDocs() error {
+	var body struct {
+		Docs     []json.RawMessage `json:"docs"`
+		NewEdits *bool             `json:"new_edits"`
+	}
+	if err := q.readJSON(maxBulkBody, &body); err != nil {
+		return err
+	}
+	if body.Docs == nil {
+		return badRequest("POST body must include `docs` parameter.")
+	}
+	newEdits := body.NewEdits == nil || *body.NewEdits
+	if v := q.r.URL.Query().Get("new_edits"); v == "false" {
+		newEdits = false
+	}
+	docs := make([]any, 0, len(body.Docs))
+	maps := make([]map[string]any, 0, len(body.Docs))
+	for _, raw := range body.Docs {
+		if int64(len(raw)) > q.maxDocSize() {
+			return errTooLarge
+		}
+		var doc map[string]any
+		if err := decodeJSON(raw, &doc); err != nil || doc == nil {
+			return errNotObject
+		}
+		if err := checkDoc(doc); err != nil {
+			return err
+		}
+		if _, hasRev := doc["_rev"]; !newEdits && !hasRev {
+			return badRequest("new_edits=false needs every document's _rev")
+		}
+		docs = append(docs, doc)
+		maps = append(maps, doc)
+	}
+	db, _, err := q.openDB(true)
+	if err != nil {
+		return err
+	}
+	results, err := db.BulkDocs(q.r.Context(), docs, kivik.Param("new_edits", newEdits))
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(results))
+	for i, r := range results {
+		if r.Error != nil {
+			e := toError(q.r.Context(), q.s.Log, r.Error)
+			out = append(out, map[string]any{"id": r.ID, "error": e.Kind, "reason": e.Reason})
+			continue
+		}
+		if newEdits {
+			out = append(out, map[string]any{"ok": true, "id": r.ID, "rev": r.Rev})
+		}
+		if i < len(maps) {
+			doc := maps[i]
+			doc["_id"] = r.ID
+			if r.Rev != "" {
+				doc["_rev"] = r.Rev
+			}
+			rev, _ := doc["_rev"].(string)
+			q.publish(r.ID, rev, doc)
+		}
+	}
+	writeJSON(q.w, http.StatusCreated, out)
+	return nil
+}
+
+func (q *request) bulkGet() error {
+	var body struct {
+		Docs []kivik.BulkGetReference `json:"docs"`
+	}
+	if err := q.readJSON(maxBulkBody, &body); err != nil {
+		return err
+	}
+	if body.Docs == nil {
+		return badRequest("POST body must include `docs` parameter.")
+	}
+	for _, d := range body.Docs {
+		if err := checkDocID(d.ID); err != nil {
+			return err
+		}
+	}
+	results := make([]map[string]any, 0, len(body.Docs))
+	db, ok, err := q.openDB(false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		for _, d := range body.Docs {
+			results = append(results, bulkGetError(d.ID, d.Rev, "not_found", "missing"))
+		}
+		writeJSON(q.w, http.StatusOK, map[string]any{"results": results})
+		return nil
+	}
+	opts, err := params(q.r.URL.Query(), "revs", "attachments", "latest", "att_encoding_info")
+	if err != nil {
+		return err
+	}
+	rs := db.BulkGet(q.r.Context(), body.Docs, opts, couchdb.OptionNoMultipartGet())
+	defer rs.Close()
+	for rs.Next() {
+		id, _ := rs.ID()
+		var doc json.RawMessage
+		var entry map[string]any
+		if err := rs.ScanDoc(&doc); err != nil {
+			rev, _ := rs.Rev()
+			e := toError(q.r.Context(), q.s.Log, err)
+			entry = map[string]any{"error": map[string]any{"id": id, "rev": rev, "error": e.Kind, "reason": e.Reason}}
+		} else {
+			entry = map[string]any{"ok": doc}
+		}
+		if n := len(results); n > 0 && results[n-1]["id"] == id {
+			results[n-1]["docs"] = append(results[n-1]["docs"].([]map[string]any), entry)
+			continue
+		}
+		results = append(results, map[string]any{"id": id, "docs": []map[string]any{entry}})
+	}
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{"results": results})
+	return nil
+}
+
+func bulkGetError(id, rev, kind, reason string) map[string]any {
+	return map[string]any{"id": id, "docs": []map[string]any{{
+		"error": map[string]any{"id": id, "rev": rev, "error": kind, "reason": reason},
+	}}}
+}
+
+func (q *request) revsDiff() error {
+	var body map[string][]string
+	if err := q.readJSON(maxBulkBody, &body); err != nil {
+		return err
+	}
+	out := map[string]any{}
+	db, ok, err := q.openDB(false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		for id, revs := range body {
+			out[id] = map[string]any{"missing": revs}
+		}
+		writeJSON(q.w, http.StatusOK, out)
+		return nil
+	}
+	rs := db.RevsDiff(q.r.Context(), body)
+	defer rs.Close()
+	for rs.Next() {
+		id, err := rs.ID()
+		if err != nil {
+			return err
+		}
+		var diff json.RawMessage
+		if err := rs.ScanValue(&diff); err != nil {
+			return err
+		}
+		out[id] = diff
+	}
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,247 @@
+package datasys
+
+import (
+	"encoding/json"
+	"net/http"
+
+	kivik "github.com/go-kivik/kivik/v4"
+	"github.com/go-kivik/kivik/v4/couchdb"
+)
+
+var docGetParams = []string{
+	"rev", "revs", "revs_info", "conflicts", "deleted_conflicts", "attachments",
+	"att_encoding_info", "atts_since", "latest", "local_seq", "meta",
+}
+
+func (q *request) routeDoc() error {
+	if err := checkDocID(q.t.docID); err != nil {
+		return err
+	}
+	switch q.r.Method {
+	case http.MethodGet:
+		if q.r.URL.Query().Has("open_revs") {
+			return q.openRevs()
+		}
+		return q.getDoc()
+	case http.MethodHead:
+		return q.headDoc()
+	case http.MethodPut:
+		return q.putDoc()
+	case http.MethodDelete:
+		return q.deleteDoc()
+	}
+	return errMethod
+}
+
+func (q *request) getDoc() error {
+	db, ok, err := q.openDB(false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errMissing
+	}
+	opts, err := params(q.r.URL.Query(), docGetParams...)
+	if err != nil {
+		return err
+	}
+	var doc rawDoc
+	row := db.Get(q.r.Context(), q.t.docID, opts, couchdb.OptionNoMultipartGet())
+	if err := row.ScanDoc(&doc); err != nil {
+		return err
+	}
+	rev, _ := row.Rev()
+	if rev != "" {
+		q.w.Header().Set("ETag", `"`+rev+`"`)
+	}
+	writeJSON(q.w, http.StatusOK, doc)
+	return nil
+}
+
+func (q *request) headDoc() error {
+	db, ok, err := q.openDB(false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errMissing
+	}
+	opts, err := params(q.r.URL.Query(), "rev")
+	if err != nil {
+		return err
+	}
+	rev, err := db.GetRev(q.r.Context(), q.t.docID, opts)
+	if err != nil {
+		return err
+	}
+	q.w.Header().Set("ETag", `"`+rev+`"`)
+	q.w.Header().Set("Content-Type", "application/json")
+	q.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (q *request) putDoc() error {
+	doc, err := q.readDoc()
+	if err != nil {
+		return err
+	}
+	doc["_id"] = q.t.docID
+	if _, has := doc["_rev"]; !has {
+		if rev := q.revParam(); rev != "" {
+			if !validRev(rev) {
+				return badRequest("Invalid rev format")
+			}
+			doc["_rev"] = rev
+		}
+	}
+	if v := q.r.URL.Query().Get("new_edits"); v == "false" {
+		return q.replicateOne(doc)
+	}
+	return q.writeDoc(q.t.docID, doc)
+}
+
+// writeDoc stores doc under id and answers 201 with the new revision.
+func (q *request) writeDoc(id string, doc map[string]any) error {
+	db, _, err := q.openDB(true)
+	if err != nil {
+		return err
+	}
+	var rev string
+	if id == "" {
+		id, rev, err = db.CreateDoc(q.r.Context(), doc)
+	} else {
+		rev, err = db.Put(q.r.Context(), id, doc)
+	}
+	if err != nil {
+		return err
+	}
+	doc["_id"], doc["_rev"] = id, rev
+	q.publish(id, rev, doc)
+	q.w.Header().Set("ETag", `"`+rev+`"`)
+	writeJSON(q.w, http.StatusCreated, map[string]any{"ok": true, "id": id, "rev": rev})
+	return nil
+}
+
+// replicateOne stores a revision as given (PUT ?new_edits=false), as replicators do.
+func (q *request) replicateOne(doc map[string]any) error {
+	if _, ok := doc["_rev"]; !ok {
+		return badRequest("new_edits=false needs the document's _rev")
+	}
+	db, _, err := q.openDB(true)
+	if err != nil {
+		return err
+	}
+	res, err := db.BulkDocs(q.r.Context(), []any{doc}, kivik.Param("new_edits", false))
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.Error != nil {
+			return r.Error
+		}
+	}
+	rev, _ := doc["_rev"].(string)
+	q.publish(q.t.docID, rev, doc)
+	writeJSON(q.w, http.StatusCreated, map[string]any{"ok": true, "id": q.t.docID, "rev": rev})
+	return nil
+}
+
+func (q *request) postDoc() error {
+	doc, err := q.readDoc()
+	if err != nil {
+		return err
+	}
+	id, _ := doc["_id"].(string)
+	return q.writeDoc(id, doc)
+}
+
+func (q *request) deleteDoc() error {
+	rev := q.revParam()
+	if rev == "" {
+		return errorf(http.StatusConflict, "conflict", "Document update conflict.")
+	}
+	if !validRev(rev) {
+		return badRequest("Invalid rev format")
+	}
+	db, ok, err := q.openDB(false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errMissing
+	}
+	newRev, err := db.Delete(q.r.Context(), q.t.docID, rev)
+	if err != nil {
+		return err
+	}
+	q.publish(q.t.docID, newRev, map[string]any{"_id": q.t.docID, "_rev": newRev, "_deleted": true})
+	q.w.Header().Set("ETag", `"`+newRev+`"`)
+	writeJSON(q.w, http.StatusOK, map[string]any{"ok": true, "id": q.t.docID, "rev": newRev})
+	return nil
+}
+
+// openRevs answers GET ?open_revs=all|[...] with a JSON array of {"ok": doc} and {"missing": rev}.
+func (q *request) openRevs() error {
+	raw := q.r.URL.Query().Get("open_revs")
+	db, ok, err := q.openDB(false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errMissing
+	}
+	var revs []string
+	if raw == "all" {
+		if revs, err = q.leafRevs(db); err != nil {
+			return err
+		}
+	} else if err := json.Unmarshal([]byte(raw), &revs); err != nil || len(revs) == 0 {
+		return badRequest("open_revs must be \"all\" or a JSON array of revisions")
+	}
+	opts, err := params(q.r.URL.Query(), "revs", "attachments", "latest", "atts_since")
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(revs))
+	rs := db.OpenRevs(q.r.Context(), q.t.docID, revs, opts, couchdb.OptionNoMultipartGet())
+	defer rs.Close()
+	for rs.Next() {
+		var doc rawDoc
+		if err := rs.ScanDoc(&doc); err != nil {
+			if kivik.HTTPStatus(err) != http.StatusNotFound {
+				return err
+			}
+			rev, _ := rs.Rev()
+			out = append(out, map[string]any{"missing": rev})
+			continue
+		}
+		out = append(out, map[string]any{"ok": doc})
+	}
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusOK, out)
+	return nil
+}
+
+// leafRevs lists the leaves of a document's revision tree, live or deleted, from the changes
+// feed filtered on the document: the one place both backends report them for a deleted winner.
+func (q *request) leafRevs(db *kivik.DB) ([]string, error) {
+	ch := db.Changes(q.r.Context(), kivik.Params(map[string]any{
+		"filter": "_doc_ids", "doc_ids": []string{q.t.docID}, "style": "all_docs",
+	}))
+	defer ch.Close()
+	var revs []string
+	for ch.Next() {
+		if ch.ID() == q.t.docID {
+			revs = ch.Changes()
+		}
+	}
+	if err := ch.Err(); err != nil {
+		return nil, err
+	}
+	if len(revs) == 0 {
+		return nil, errMissing
+	}
+	return revs, nil
+}

@@ -1,0 +1,52 @@
+package datasys
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	kivik "github.com/go-kivik/kivik/v4"
+)
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// publish announces a written revision. Local documents are private to their writer (replication
+// checkpoints) and announce nothing.
+func (q *request) publish(id, rev string, doc map[string]any) {
+	if q.s.Events == nil || strings.HasPrefix(id, "_local/") {
+		return
+	}
+	verb := "updated"
+	switch {
+	case doc["_deleted"] == true:
+		verb = "deleted"
+	case strings.HasPrefix(rev, "1-"):
+		verb = "created"
+	}
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return
+	}
+	ev := Event{Doctype: q.t.doctype, ID: id, Rev: rev, Verb: verb, Doc: body}
+	// The write is durable already: a slow hub must not hold the client, nor a canceled
+	// client drop the event.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(q.r.Context()), 5*time.Second)
+	defer cancel()
+	if err := q.s.Events.Publish(ctx, q.caller.Instance, ev); err != nil {
+		q.s.Log.Warn("datasys: publish event", "doctype", q.t.doctype, "id", id, "err", err)
+	}
+}
+
+// publishCurrent announces a revision written without a body at hand (attachments).
+func (q *request) publishCurrent(db *kivik.DB, id, rev string) {
+	if q.s.Events == nil {
+		return
+	}
+	var doc map[string]any
+	if err := db.Get(q.r.Context(), id, kivik.Rev(rev)).ScanDoc(&doc); err != nil {
+		doc = map[string]any{"_id": id, "_rev": rev}
+	}
+	q.publish(id, rev, doc)
+}
