@@ -1,0 +1,201 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/go-kivik/kivik/v4/driver"
+)
+
+func jsonKey(s string) json.RawMessage {
+	k, _ := json.Marshal(s)
+	return k
+}
+
+// rangeQuery is an _all_docs query over a range of document ids.
+type rangeQuery struct {
+	start, end   string
+	hasStart     bool
+	hasEnd       bool
+	inclusiveEnd bool
+	descending   bool
+	limit, skip  int64
+	includeDocs  bool
+	o            getOpts
+}
+
+func parseRange(p params) (*rangeQuery, error) {
+	q := &rangeQuery{inclusiveEnd: !p.has("inclusive_end") || p.bool("inclusive_end"),
+		descending: p.bool("descending"), includeDocs: p.bool("include_docs"), o: parseGetOpts(p)}
+	q.start, q.hasStart = p.jsonString("startkey", "start_key", "startkey_docid", "start_key_doc_id")
+	q.end, q.hasEnd = p.jsonString("endkey", "end_key", "endkey_docid", "end_key_doc_id")
+	if k, ok := p.jsonString("key"); ok {
+		q.start, q.end, q.hasStart, q.hasEnd, q.inclusiveEnd = k, k, true, true, true
+	}
+	var err error
+	if q.limit, err = p.int("limit", -1); err != nil {
+		return nil, err
+	}
+	if q.skip, err = p.int("skip", 0); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// where returns the SQL condition on id and its arguments.
+func (q *rangeQuery) where() (string, []any) {
+	lo, hi := ">=", "<="
+	if !q.inclusiveEnd {
+		hi = "<"
+	}
+	if q.descending {
+		lo, hi = "<=", ">="
+		if !q.inclusiveEnd {
+			hi = ">"
+		}
+	}
+	cond, args := "deleted = 0", []any{}
+	if q.hasStart {
+		cond += " AND id " + lo + " ?"
+		args = append(args, q.start)
+	}
+	if q.hasEnd {
+		cond += " AND id " + hi + " ?"
+		args = append(args, q.end)
+	}
+	return cond, args
+}
+
+func (d *db) AllDocs(ctx context.Context, options driver.Options) (driver.Rows, error) {
+	p := getParams(options)
+	keys, hasKeys, err := p.strings("keys")
+	if err != nil {
+		return nil, err
+	}
+	q, err := parseRange(p)
+	if err != nil {
+		return nil, err
+	}
+	out := &sliceRows{}
+	err = d.use(func(h *handle) error {
+		if err := h.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM docs WHERE deleted = 0`).Scan(&out.total); err != nil {
+			return fmt.Errorf("embedded: all docs: %w", err)
+		}
+		if p.bool("update_seq") {
+			seq, _ := h.changed()
+			out.updateSeq = strconv.FormatInt(seq, 10)
+		}
+		if hasKeys {
+			return h.keyRows(ctx, keys, q, out)
+		}
+		return h.rangeRows(ctx, q, out)
+	})
+	return out, err
+}
+
+func (h *handle) rangeRows(ctx context.Context, q *rangeQuery, out *sliceRows) error {
+	cond, args := q.where()
+	order := "ASC"
+	if q.descending {
+		order = "DESC"
+	}
+	if q.hasStart {
+		op := map[bool]string{false: "<", true: ">"}[q.descending]
+		err := h.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM docs WHERE deleted = 0 AND id `+op+` ?`,
+			q.start).Scan(&out.offset)
+		if err != nil {
+			return fmt.Errorf("embedded: all docs: %w", err)
+		}
+	}
+	out.offset += q.skip
+	rows, err := h.rdb.QueryContext(ctx, `SELECT id, rev FROM docs WHERE `+cond+` ORDER BY id `+order+
+		` LIMIT ? OFFSET ?`, append(args, q.limit, q.skip)...)
+	if err != nil {
+		return fmt.Errorf("embedded: all docs: %w", err)
+	}
+	var ids, revs []string
+	for rows.Next() {
+		var id, rev string
+		if err := rows.Scan(&id, &rev); err != nil {
+			_ = rows.Close()
+			return fmt.Errorf("embedded: all docs: %w", err)
+		}
+		ids, revs = append(ids, id), append(revs, rev)
+	}
+	if err := errorsJoin(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("embedded: all docs: %w", err)
+	}
+	for i, id := range ids {
+		row, err := h.docRow(ctx, id, revs[i], false, q)
+		if err != nil {
+			return err
+		}
+		out.rows = append(out.rows, row)
+	}
+	return nil
+}
+
+// docRow makes the _all_docs row of a document.
+func (h *handle) docRow(ctx context.Context, id, rev string, deleted bool, q *rangeQuery) (driver.Row, error) {
+	value := `{"rev":"` + rev + `"}`
+	if deleted {
+		value = `{"rev":"` + rev + `","deleted":true}`
+	}
+	row := driver.Row{ID: id, Key: jsonKey(id), Value: strings.NewReader(value)}
+	if !q.includeDocs {
+		return row, nil
+	}
+	if deleted {
+		row.Doc = strings.NewReader("null")
+		return row, nil
+	}
+	var doc *docRow
+	if q.o.conflicts {
+		var err error
+		if doc, err = loadDoc(ctx, h.rs.selDoc, id); err != nil {
+			return row, err
+		}
+	}
+	_, body, err := h.renderRev(ctx, doc, id, rev, q.o)
+	if err != nil {
+		return row, err
+	}
+	row.Doc = bytes.NewReader(body)
+	return row, nil
+}
+
+// keyRows answers an _all_docs query by keys: deleted documents are listed as deleted and
+// missing ones as rows with only Key and a 404 "not_found" Error.
+func (h *handle) keyRows(ctx context.Context, keys []string, q *rangeQuery, out *sliceRows) error {
+	if q.descending {
+		for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
+			keys[i], keys[j] = keys[j], keys[i]
+		}
+	}
+	for i, k := range keys {
+		if int64(i) < q.skip {
+			continue
+		}
+		if q.limit >= 0 && int64(len(out.rows)) >= q.limit {
+			break
+		}
+		doc, err := loadDoc(ctx, h.rs.selDoc, k)
+		if err != nil {
+			return err
+		}
+		if doc == nil {
+			out.rows = append(out.rows, driver.Row{Key: jsonKey(k), Error: errNotFound("not_found")})
+			continue
+		}
+		row, err := h.docRow(ctx, k, doc.Rev, doc.Deleted, q)
+		if err != nil {
+			return err
+		}
+		out.rows = append(out.rows, row)
+	}
+	return nil
+}

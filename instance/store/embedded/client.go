@@ -1,0 +1,221 @@
+package embedded
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/go-kivik/kivik/v4/driver"
+)
+
+// idleAfter is how long an unused database stays open.
+const idleAfter = 60 * time.Second
+
+type client struct {
+	dir  string
+	stop chan struct{} // closed by Close to end the janitor
+	done chan struct{} // closed when the janitor ended
+
+	mu      sync.Mutex
+	handles map[string]*handle // guarded by mu: open databases
+	closed  bool               // guarded by mu
+}
+
+var (
+	_ driver.Client       = (*client)(nil)
+	_ driver.ClientCloser = (*client)(nil)
+)
+
+func newClient(dir string) *client {
+	c := &client{dir: dir, handles: map[string]*handle{}, stop: make(chan struct{}), done: make(chan struct{})}
+	go c.janitor()
+	return c
+}
+
+func (c *client) Version(context.Context) (*driver.Version, error) {
+	return &driver.Version{
+		Version:     "3.3.3",
+		Vendor:      "Hearth embedded",
+		RawResponse: []byte(`{"couchdb":"Welcome","version":"3.3.3","vendor":{"name":"Hearth embedded"}}`),
+	}, nil
+}
+
+func (c *client) path(name string) string { return filepath.Join(c.dir, fileName(name)) }
+
+func (c *client) AllDBs(context.Context, driver.Options) ([]string, error) {
+	entries, err := os.ReadDir(c.dir)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, e := range entries {
+		if name, ok := dbNameOf(e.Name()); ok && !e.IsDir() {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (c *client) DBExists(_ context.Context, name string, _ driver.Options) (bool, error) {
+	if validDBName(name) != nil {
+		return false, nil
+	}
+	_, err := os.Stat(c.path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (c *client) CreateDB(_ context.Context, name string, _ driver.Options) error {
+	if err := validDBName(name); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return errClosed
+	}
+	if _, err := os.Stat(c.path(name)); err == nil {
+		return newError(http.StatusPreconditionFailed, "file_exists",
+			"The database could not be created, the file already exists.")
+	}
+	h, err := openHandle(name, c.path(name), true)
+	if err != nil {
+		return err
+	}
+	h.lastUse = time.Now()
+	c.handles[name] = h
+	return nil
+}
+
+func (c *client) DestroyDB(ctx context.Context, name string, _ driver.Options) error {
+	if err := validDBName(name); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	h := c.handles[name]
+	delete(c.handles, name)
+	if h != nil {
+		h.doomed = true
+		if h.refs == 0 {
+			close(h.drained)
+		}
+	}
+	c.mu.Unlock()
+	if h != nil {
+		select {
+		case <-h.drained:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		h.close()
+	}
+	p := c.path(name)
+	if err := os.Remove(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return errNoDB()
+		}
+		return err
+	}
+	for _, ext := range []string{"-wal", "-shm", "-journal"} {
+		_ = os.Remove(p + ext) // may not exist
+	}
+	return nil
+}
+
+func (c *client) DB(name string, _ driver.Options) (driver.DB, error) {
+	if err := validDBName(name); err != nil {
+		return nil, err
+	}
+	return &db{c: c, name: name}, nil
+}
+
+// acquire returns the open handle of database name, opening it if needed; release it after use.
+func (c *client) acquire(name string) (*handle, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errClosed
+	}
+	h := c.handles[name]
+	if h == nil {
+		if _, err := os.Stat(c.path(name)); err != nil {
+			return nil, errNoDB()
+		}
+		var err error
+		if h, err = openHandle(name, c.path(name), false); err != nil {
+			return nil, err
+		}
+		c.handles[name] = h
+	}
+	h.refs++
+	return h, nil
+}
+
+func (c *client) release(h *handle) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h.refs--
+	h.lastUse = time.Now()
+	if h.doomed && h.refs == 0 {
+		close(h.drained)
+	}
+}
+
+func (c *client) janitor() {
+	defer close(c.done)
+	t := time.NewTicker(idleAfter / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case now := <-t.C:
+			c.closeIdle(now.Add(-idleAfter))
+		}
+	}
+}
+
+// closeIdle closes the handles unused since before.
+func (c *client) closeIdle(before time.Time) {
+	c.mu.Lock()
+	var idle []*handle
+	for name, h := range c.handles {
+		if h.refs == 0 && h.lastUse.Before(before) {
+			idle = append(idle, h)
+			delete(c.handles, name)
+		}
+	}
+	c.mu.Unlock()
+	for _, h := range idle {
+		h.close()
+	}
+}
+
+// Close closes every open database and stops the background work.
+func (c *client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	hs := c.handles
+	c.handles = map[string]*handle{}
+	c.mu.Unlock()
+	close(c.stop)
+	<-c.done
+	var errs []error
+	for _, h := range hs {
+		errs = append(errs, h.close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,36 @@
+// Package embedded is Hearth's own kivik driver: a CouchDB-semantics document store kept in one
+// SQLite file per database, for self-hosted instances that run with no external service.
+//
+// Open it with kivik.New(DriverName, dir). Every write to a database goes through one writer
+// goroutine that commits pending operations in one fsynced transaction (group commit), so an
+// acknowledged write survives a crash while many concurrent writers share each fsync.
+package embedded
+
+import (
+	"fmt"
+	"os"
+
+	kivik "github.com/go-kivik/kivik/v4"
+	"github.com/go-kivik/kivik/v4/driver"
+)
+
+// DriverName is the name this driver registers under with kivik.
+const DriverName = "hearth"
+
+// Driver is the kivik driver; its DSN is the directory holding the database files.
+type Driver struct{}
+
+var _ driver.Driver = (*Driver)(nil)
+
+func init() { kivik.Register(DriverName, &Driver{}) }
+
+// NewClient opens (creating it if needed) the directory dsn and returns a client on it.
+func (*Driver) NewClient(dsn string, _ driver.Options) (driver.Client, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("embedded: %w", errEmptyDSN)
+	}
+	if err := os.MkdirAll(dsn, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded: create %s: %w", dsn, err)
+	}
+	return newClient(dsn), nil
+}

@@ -1,0 +1,174 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"io"
+
+	"github.com/go-kivik/kivik/v4/driver"
+)
+
+func (h *handle) renderer(ctx context.Context) renderer {
+	return renderer{ctx: ctx, blobs: h.rs.selBlob}
+}
+
+// pickRev resolves which revision of doc a read wants: the winner, or rev (with latest, the
+// best leaf descending from rev).
+func pickRev(doc *docRow, rev string, latest bool) (string, error) {
+	if rev == "" {
+		if doc.Deleted {
+			return "", errNotFound("deleted")
+		}
+		return doc.Rev, nil
+	}
+	if _, ok := doc.Tree[rev]; !ok {
+		return "", errNotFound("missing")
+	}
+	if latest && !doc.Tree.isLeaf(rev) {
+		for _, l := range doc.Tree.leaves() {
+			for _, h := range doc.Tree.history(l.Rev) {
+				if h == rev {
+					return l.Rev, nil
+				}
+			}
+		}
+	}
+	return rev, nil
+}
+
+// readDoc renders revision rev (or the winner) of doc id.
+func (h *handle) readDoc(ctx context.Context, id, rev string, p params) (string, []byte, error) {
+	if isLocal(id) {
+		return h.getLocal(ctx, id)
+	}
+	doc, err := loadDoc(ctx, h.rs.selDoc, id)
+	if err != nil {
+		return "", nil, err
+	}
+	if doc == nil {
+		return "", nil, errNotFound("missing")
+	}
+	if rev, err = pickRev(doc, rev, p.bool("latest")); err != nil {
+		return "", nil, err
+	}
+	return h.renderRev(ctx, doc, id, rev, parseGetOpts(p))
+}
+
+func (h *handle) renderRev(ctx context.Context, doc *docRow, id, rev string, o getOpts) (string, []byte, error) {
+	row, err := loadRev(ctx, h.rs.selRev, id, rev)
+	if err != nil {
+		return "", nil, err
+	}
+	if row == nil {
+		return "", nil, errNotFound("missing")
+	}
+	body, err := h.renderer(ctx).render(id, rev, row, doc, o)
+	return rev, body, err
+}
+
+func (d *db) Get(ctx context.Context, docID string, options driver.Options) (*driver.Document, error) {
+	p := getParams(options)
+	var rev string
+	var body []byte
+	err := d.use(func(h *handle) error {
+		var err error
+		rev, body, err = h.readDoc(ctx, docID, p.str("rev"), p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &driver.Document{Rev: rev, Body: io.NopCloser(bytes.NewReader(body))}, nil
+}
+
+func (d *db) GetRev(ctx context.Context, docID string, options driver.Options) (string, error) {
+	p := getParams(options)
+	var rev string
+	err := d.use(func(h *handle) error {
+		if isLocal(docID) {
+			var err error
+			rev, _, err = h.getLocal(ctx, docID)
+			return err
+		}
+		doc, err := loadDoc(ctx, h.rs.selDoc, docID)
+		if err != nil {
+			return err
+		}
+		if doc == nil {
+			return errNotFound("missing")
+		}
+		rev, err = pickRev(doc, p.str("rev"), p.bool("latest"))
+		return err
+	})
+	return rev, err
+}
+
+// OpenRevs returns the requested leaf revisions ("all" for every leaf); a revision not found
+// comes as a row whose Rev is the revision and whose Error is 404 "missing".
+func (d *db) OpenRevs(ctx context.Context, docID string, revs []string, options driver.Options) (driver.Rows, error) {
+	p := getParams(options)
+	o := parseGetOpts(p)
+	out := &sliceRows{}
+	err := d.use(func(h *handle) error {
+		doc, err := loadDoc(ctx, h.rs.selDoc, docID)
+		if err != nil {
+			return err
+		}
+		all := len(revs) == 1 && revs[0] == "all"
+		if doc == nil && all {
+			return errNotFound("missing")
+		}
+		if all {
+			revs = revs[:0:0]
+			for _, l := range doc.Tree.leaves() {
+				revs = append(revs, l.Rev)
+			}
+		}
+		for _, rev := range revs {
+			out.rows = append(out.rows, h.openRev(ctx, doc, docID, rev, p.bool("latest"), o))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (h *handle) openRev(ctx context.Context, doc *docRow, id, rev string, latest bool, o getOpts) driver.Row {
+	missing := driver.Row{ID: id, Rev: rev, Error: errNotFound("missing")}
+	if doc == nil {
+		return missing
+	}
+	r, err := pickRev(doc, rev, latest)
+	if err != nil {
+		missing.Error = err
+		return missing
+	}
+	r, body, err := h.renderRev(ctx, doc, id, r, o)
+	if err != nil {
+		missing.Error = err
+		return missing
+	}
+	return driver.Row{ID: id, Rev: r, Doc: bytes.NewReader(body)}
+}
+
+// BulkGet returns one row per reference: the document, or a row with ID, Rev and an Error
+// (404 "missing", or "deleted" when no rev was asked and the document is deleted).
+func (d *db) BulkGet(ctx context.Context, refs []driver.BulkGetReference, options driver.Options) (driver.Rows, error) {
+	p := getParams(options)
+	o := parseGetOpts(p)
+	out := &sliceRows{}
+	err := d.use(func(h *handle) error {
+		for _, ref := range refs {
+			doc, err := loadDoc(ctx, h.rs.selDoc, ref.ID)
+			if err != nil {
+				return err
+			}
+			row := h.openRev(ctx, doc, ref.ID, ref.Rev, p.bool("latest"), o)
+			if row.Error != nil {
+				row.Doc = bytes.NewReader(nil)
+			}
+			out.rows = append(out.rows, row)
+		}
+		return nil
+	})
+	return out, err
+}

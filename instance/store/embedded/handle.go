@@ -1,0 +1,165 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+)
+
+// handle is one open database: a writer connection fed by one goroutine, and a read pool.
+type handle struct {
+	name  string
+	wdb   *sql.DB
+	wconn *sql.Conn
+	ws    *stmts // prepared on wconn
+	rdb   *sql.DB
+	rs    *stmts // prepared on the read pool
+
+	queue    chan *writeOp
+	stopping chan struct{} // closed by close to end the writer
+	stopped  chan struct{} // closed when the writer ended
+	dead     chan struct{} // closed once the handle is closed: waiters re-acquire or end
+	drained  chan struct{} // closed when a doomed handle has no user left
+
+	// guarded by the client's mu
+	refs    int
+	lastUse time.Time
+	doomed  bool // the database is being destroyed
+
+	seq    int64 // guarded by the writer goroutine: last sequence used
+	notify sync.Mutex
+	pubSeq int64         // guarded by notify: last committed sequence
+	wake   chan struct{} // guarded by notify: closed and replaced at every commit
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, deleted INTEGER NOT NULL,
+	rev TEXT NOT NULL, tree BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS docs_seq ON docs(seq);
+CREATE TABLE IF NOT EXISTS revs (id TEXT NOT NULL, rev TEXT NOT NULL, deleted INTEGER NOT NULL,
+	body BLOB NOT NULL, atts BLOB, PRIMARY KEY (id, rev));
+CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS local_docs (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS mango_indexes (ddoc TEXT NOT NULL, name TEXT NOT NULL, def BLOB NOT NULL,
+	PRIMARY KEY (ddoc, name));
+PRAGMA user_version = 1;
+`
+
+func dsn(path string, readOnly bool) string {
+	u := (&url.URL{Path: path}).EscapedPath()
+	q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	if readOnly {
+		q += "&_pragma=query_only(1)"
+	}
+	return "file:" + u + q
+}
+
+func openHandle(name, path string, create bool) (h *handle, err error) {
+	h = &handle{
+		name: name, queue: make(chan *writeOp, 1024),
+		stopping: make(chan struct{}), stopped: make(chan struct{}),
+		dead: make(chan struct{}), drained: make(chan struct{}), wake: make(chan struct{}),
+	}
+	defer func() {
+		if err != nil {
+			h.closeDBs()
+		}
+	}()
+	ctx := context.Background()
+	if h.wdb, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", name, err)
+	}
+	h.wdb.SetMaxOpenConns(1)
+	if h.wconn, err = h.wdb.Conn(ctx); err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", name, err)
+	}
+	if err = h.initSchema(ctx); err != nil {
+		return nil, err
+	}
+	if h.ws, err = prepareStmts(ctx, h.wconn.PrepareContext); err != nil {
+		return nil, err
+	}
+	if h.rdb, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", name, err)
+	}
+	h.rdb.SetMaxOpenConns(4)
+	h.rdb.SetMaxIdleConns(2)
+	if h.rs, err = prepareStmts(ctx, h.rdb.PrepareContext); err != nil {
+		return nil, err
+	}
+	if err = h.wconn.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM docs`).Scan(&h.seq); err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", name, err)
+	}
+	h.pubSeq = h.seq
+	go h.writer()
+	return h, nil
+}
+
+func (h *handle) initSchema(ctx context.Context) error {
+	var version int
+	if err := h.wconn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("embedded: open %s: %w", h.name, err)
+	}
+	if version >= 1 {
+		return nil
+	}
+	if _, err := h.wconn.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("embedded: create schema of %s: %w", h.name, err)
+	}
+	return nil
+}
+
+// close stops the writer (answering queued writes with errClosed) and closes the connections.
+func (h *handle) close() error {
+	h.closeOnce.Do(func() {
+		close(h.stopping)
+		<-h.stopped
+		close(h.dead)
+		h.closeErr = h.closeDBs()
+	})
+	return h.closeErr
+}
+
+func (h *handle) closeDBs() error {
+	var errs []error
+	for _, s := range []*stmts{h.ws, h.rs} {
+		if s != nil {
+			errs = append(errs, s.close())
+		}
+	}
+	if h.wconn != nil {
+		errs = append(errs, h.wconn.Close())
+	}
+	for _, d := range []*sql.DB{h.wdb, h.rdb} {
+		if d != nil {
+			errs = append(errs, d.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// changed returns the last committed sequence and a channel closed at the next commit.
+func (h *handle) changed() (int64, <-chan struct{}) {
+	h.notify.Lock()
+	defer h.notify.Unlock()
+	return h.pubSeq, h.wake
+}
+
+func (h *handle) publish(seq int64) {
+	h.notify.Lock()
+	defer h.notify.Unlock()
+	if seq != h.pubSeq {
+		h.pubSeq = seq
+		close(h.wake)
+		h.wake = make(chan struct{})
+	}
+}

@@ -1,0 +1,174 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// maxBatch bounds how many queued operations one transaction applies.
+const maxBatch = 512
+
+// writeOp is one caller's write; fn applies it inside the batch transaction. An *Error from fn
+// fails this operation only; any other error fails the whole batch.
+type writeOp struct {
+	fn   func(w *wtx) error
+	err  error
+	done chan struct{}
+}
+
+// wtx is the state of the batch transaction an operation runs in.
+type wtx struct {
+	ctx context.Context
+	h   *handle
+	st  *stmts
+}
+
+// submit queues fn for the writer and waits until its batch was committed (or failed).
+func (h *handle) submit(ctx context.Context, fn func(w *wtx) error) error {
+	op := &writeOp{fn: fn, done: make(chan struct{})}
+	select {
+	case h.queue <- op:
+	case <-h.stopping:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-op.done:
+		return op.err
+	case <-h.stopped:
+		select {
+		case <-op.done:
+			return op.err
+		default:
+			return errClosed
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *handle) writer() {
+	defer close(h.stopped)
+	sp, err := prepareSavepoints(h.wconn)
+	for {
+		select {
+		case op := <-h.queue:
+			batch := h.drain(op)
+			if err != nil {
+				finish(batch, err)
+				continue
+			}
+			h.commit(batch, sp)
+		case <-h.stopping:
+			for {
+				select {
+				case op := <-h.queue:
+					finish([]*writeOp{op}, errClosed)
+				default:
+					_ = sp.close()
+					return
+				}
+			}
+		}
+	}
+}
+
+func (h *handle) drain(first *writeOp) []*writeOp {
+	batch := []*writeOp{first}
+	for len(batch) < maxBatch {
+		select {
+		case op := <-h.queue:
+			batch = append(batch, op)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func finish(batch []*writeOp, err error) {
+	for _, op := range batch {
+		if err != nil {
+			op.err = err
+		}
+		close(op.done)
+	}
+}
+
+// commit applies batch in one transaction, each operation inside its own savepoint so that
+// one failing operation leaves the others applied, then commits (one fsync) and answers all.
+func (h *handle) commit(batch []*writeOp, sp *savepoints) {
+	ctx := context.Background()
+	startSeq := h.seq
+	fail := func(err error) {
+		_, _ = h.wconn.ExecContext(ctx, "ROLLBACK") // the transaction may already be gone
+		h.seq = startSeq
+		finish(batch, fmt.Errorf("embedded: write to %s: %w", h.name, err))
+	}
+	if _, err := h.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		finish(batch, fmt.Errorf("embedded: write to %s: %w", h.name, err))
+		return
+	}
+	w := &wtx{ctx: ctx, h: h, st: h.ws}
+	for _, op := range batch {
+		if err := sp.run(ctx, w, op); err != nil {
+			fail(err)
+			return
+		}
+	}
+	if _, err := h.wconn.ExecContext(ctx, "COMMIT"); err != nil {
+		fail(err)
+		return
+	}
+	h.publish(h.seq)
+	finish(batch, nil)
+}
+
+type savepoints struct{ begin, release, rollback *sql.Stmt }
+
+func prepareSavepoints(conn *sql.Conn) (*savepoints, error) {
+	ctx := context.Background()
+	sp := &savepoints{}
+	var err error
+	if sp.begin, err = conn.PrepareContext(ctx, "SAVEPOINT op"); err != nil {
+		return nil, err
+	}
+	if sp.release, err = conn.PrepareContext(ctx, "RELEASE op"); err != nil {
+		return nil, err
+	}
+	if sp.rollback, err = conn.PrepareContext(ctx, "ROLLBACK TO op"); err != nil {
+		return nil, err
+	}
+	return sp, nil
+}
+
+func (sp *savepoints) close() error {
+	if sp == nil {
+		return nil
+	}
+	return errors.Join(sp.begin.Close(), sp.release.Close(), sp.rollback.Close())
+}
+
+// run applies op under a savepoint; it returns only errors that must fail the batch.
+func (sp *savepoints) run(ctx context.Context, w *wtx, op *writeOp) error {
+	if _, err := sp.begin.ExecContext(ctx); err != nil {
+		return err
+	}
+	seq := w.h.seq
+	err := op.fn(w)
+	var opErr *Error
+	if errors.As(err, &opErr) {
+		op.err = err
+		w.h.seq = seq
+		if _, err := sp.rollback.ExecContext(ctx); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	_, err = sp.release.ExecContext(ctx)
+	return err
+}
