@@ -2,6 +2,8 @@ package datasys
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -113,7 +115,10 @@ func (q *request) bulkGet() error {
 		var entry map[string]any
 		if err := rs.ScanDoc(&doc); err != nil {
 			rev, _ := rs.Rev()
-			e := toError(q.r.Context(), q.s.Log, err)
+			e := &Error{Kind: "not_found", Reason: "missing"}
+			if !errors.Is(err, io.EOF) { // some servers answer an empty entry for a missing doc
+				e = toError(q.r.Context(), q.s.Log, err)
+			}
 			entry = map[string]any{"error": map[string]any{"id": id, "rev": rev, "error": e.Kind, "reason": e.Reason}}
 		} else {
 			entry = map[string]any{"ok": doc}

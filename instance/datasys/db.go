@@ -108,9 +108,9 @@ func (q *request) writeRows(rs *kivik.ResultSet, withSeq bool) error {
 		}
 		var key json.RawMessage
 		_ = rs.ScanKey(&key)
-		if rowErr != nil {
+		if rowErr != nil || id == "" {
 			kind := "not_found"
-			if kivik.HTTPStatus(rowErr) != http.StatusNotFound {
+			if rowErr != nil && kivik.HTTPStatus(rowErr) != http.StatusNotFound {
 				kind = rowErr.Error()
 			}
 			rows = append(rows, mustJSON(map[string]any{"key": key, "error": kind}))

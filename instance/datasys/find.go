@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -81,7 +82,7 @@ func (q *request) createIndex() error {
 	if body.DDoc == "" {
 		body.DDoc = hash
 	}
-	body.DDoc = "_design/" + strings.TrimPrefix(body.DDoc, "_design/")
+	body.DDoc = strings.TrimPrefix(body.DDoc, "_design/")
 	if body.Name == "" {
 		body.Name = hash
 	}
@@ -95,14 +96,14 @@ func (q *request) createIndex() error {
 		return err
 	}
 	for _, ix := range list {
-		if ix.DesignDoc == body.DDoc && ix.Name == body.Name {
+		if ix.DesignDoc == "_design/"+body.DDoc && ix.Name == body.Name {
 			result = "exists"
 		}
 	}
 	if err := db.CreateIndex(q.r.Context(), body.DDoc, body.Name, body.Index); err != nil {
 		return err
 	}
-	writeJSON(q.w, http.StatusOK, map[string]any{"result": result, "id": body.DDoc, "name": body.Name})
+	writeJSON(q.w, http.StatusOK, map[string]any{"result": result, "id": "_design/" + body.DDoc, "name": body.Name})
 	return nil
 }
 
@@ -179,6 +180,10 @@ func (q *request) find() error {
 		writeJSON(q.w, http.StatusOK, map[string]any{"docs": docs, "bookmark": "nil"})
 		return nil
 	}
+	skip, err := resumeFromBookmark(body)
+	if err != nil {
+		return err
+	}
 	rs := db.Find(q.r.Context(), body)
 	defer rs.Close()
 	for rs.Next() {
@@ -191,7 +196,7 @@ func (q *request) find() error {
 	if err := rs.Err(); err != nil {
 		return err
 	}
-	out := map[string]any{"docs": docs}
+	out := map[string]any{"docs": docs, "bookmark": skipBookmark(skip + len(docs))}
 	if md, err := rs.Metadata(); err == nil {
 		if md.Bookmark != "" {
 			out["bookmark"] = md.Bookmark
@@ -220,4 +225,30 @@ func (q *request) explain() error {
 	plan.DBName = q.t.doctype
 	writeJSON(q.w, http.StatusOK, plan)
 	return nil
+}
+
+// Backends that give no bookmark (pouchdb-server) get one from Hearth: the number of results
+// already returned, as a skip.
+const skipBookmarkPrefix = "hskip-"
+
+func skipBookmark(n int) string { return skipBookmarkPrefix + strconv.Itoa(n) }
+
+// resumeFromBookmark turns a skip bookmark into a skip, and returns the skip the query uses.
+func resumeFromBookmark(body map[string]any) (int, error) {
+	skip := 0
+	if v, ok := body["skip"].(json.Number); ok {
+		n, _ := v.Int64()
+		skip = int(n)
+	}
+	bm, _ := body["bookmark"].(string)
+	if !strings.HasPrefix(bm, skipBookmarkPrefix) {
+		return skip, nil
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(bm, skipBookmarkPrefix))
+	if err != nil || n < 0 {
+		return 0, badRequest("Invalid bookmark value")
+	}
+	delete(body, "bookmark")
+	body["skip"] = skip + n
+	return skip + n, nil
 }

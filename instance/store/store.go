@@ -61,6 +61,7 @@ func OpenCouchDB(ctx context.Context, url string, rt http.RoundTripper) (*kivik.
 		t.MaxIdleConnsPerHost = 64
 		rt = t
 	}
+	rt = strongETags{base: rt}
 	c, err := kivik.New("couch", url,
 		couchdb.OptionNoRequestCompression(),
 		couchdb.OptionHTTPClient(&http.Client{Transport: rt}))
