@@ -16,6 +16,15 @@ func doc(t *testing.T, s string) map[string]any {
 	return m
 }
 
+// mustDecode decodes a JSON object or panics (for generated test data).
+func mustDecode(s string) map[string]any {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		panic(err)
+	}
+	return m
+}
+
 // mustQuery parses a _find body or fails the test.
 func mustQuery(t *testing.T, body string) *Query {
 	t.Helper()

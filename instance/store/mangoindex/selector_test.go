@@ -53,7 +53,7 @@ func TestMatch(t *testing.T) {
 		{`{"name":{"$not":{"$regex":"^B"}}}`, true},
 		{`{"$and":[{"name":"Ann"},{"i":{"$lte":6}}]}`, false},
 		{`{"age":{"$gt":"a"}}`, false},
-		{`{"name":{"$gt":5}}`, true}, // strings sort after numbers
+		{`{"name":{"$gt":5}}`, true},   // strings sort after numbers
 		{`{"_id":{"$lt":"B"}}`, false}, // raw comparison for _id: "b" > "B"
 		{`{"dot\\.key":1}`, true},
 	}
