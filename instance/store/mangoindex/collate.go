@@ -101,10 +101,12 @@ func normalize(v any) any {
 func Compare(a, b any) int {
 	ta, tb := typeOf(a), typeOf(b)
 	if ta == typeUnknown {
-		a, ta = normalize(a), typeOf(normalize(a))
+		a = normalize(a)
+		ta = typeOf(a)
 	}
 	if tb == typeUnknown {
-		b, tb = normalize(b), typeOf(normalize(b))
+		b = normalize(b)
+		tb = typeOf(b)
 	}
 	if ta != tb {
 		return sign(int(ta) - int(tb))
