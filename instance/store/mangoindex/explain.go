@@ -1,5 +1,7 @@
 package mangoindex
 
+import "github.com/go-kivik/kivik/v4/driver"
+
 // ListEntry returns the index as GET /{db}/_index lists it and _explain
 // shows it: {"ddoc", "name", "type": "json", "partitioned": false, "def"}.
 func (ix Index) ListEntry() map[string]any {
@@ -22,6 +24,20 @@ func AllDocsEntry() map[string]any {
 		"partitioned": false,
 		"def":         map[string]any{"fields": []any{map[string]any{"_id": "asc"}}},
 	}
+}
+
+// DriverIndexes returns what kivik's GetIndexes expects: the special
+// _all_docs index first, then indexes.
+func DriverIndexes(indexes []Index) []driver.Index {
+	out := []driver.Index{{
+		Name:       "_all_docs",
+		Type:       "special",
+		Definition: map[string]any{"fields": []any{map[string]any{"_id": "asc"}}},
+	}}
+	for _, ix := range indexes {
+		out = append(out, driver.Index{DesignDoc: ix.DDoc, Name: ix.Name, Type: "json", Definition: ix.Definition()})
+	}
+	return out
 }
 
 // Explain renders the body of POST /{db}/_explain for q run with plan p, in
@@ -109,5 +125,28 @@ func (q *Query) mrargs(p *Plan) map[string]any {
 		"stable":       q.Stable || q.Stale == "ok",
 		"update":       q.Update && q.Stale != "ok",
 		"conflicts":    conflicts,
+	}
+}
+
+// QueryPlan returns the explanation as kivik's driver.QueryPlan, for the
+// driver's Explain method; kivik has no "mrargs" member, so the scan range
+// goes in Range.
+func (q *Query) QueryPlan(dbName string, p *Plan) *driver.QueryPlan {
+	e := q.Explain(dbName, p)
+	sel, _ := e["selector"].(map[string]any)
+	fields := make([]any, len(q.Fields))
+	for i, f := range q.Fields {
+		fields[i] = f
+	}
+	return &driver.QueryPlan{
+		DBName:    dbName,
+		Index:     e["index"].(map[string]any),
+		Selector:  sel,
+		Options:   e["opts"].(map[string]any),
+		Limit:     int64(q.limit),
+		Partition: q.Partition,
+		Skip:      int64(q.skip),
+		Fields:    fields,
+		Range:     e["mrargs"].(map[string]any),
 	}
 }

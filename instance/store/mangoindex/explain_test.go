@@ -74,6 +74,13 @@ func TestListEntries(t *testing.T) {
 		"def":{"fields":[{"_id":"asc"}]}}`)
 }
 
+func TestDriverIndexes(t *testing.T) {
+	t.Parallel()
+	got := DriverIndexes([]Index{mustIndex(t, "d", "n", `{"fields":["a"]}`)})
+	jsonEqual(t, got, `[{"name":"_all_docs","type":"special","def":{"fields":[{"_id":"asc"}]}},
+		{"ddoc":"_design/d","name":"n","type":"json","def":{"fields":[{"a":"asc"}]}}]`)
+}
+
 func FuzzParseQuery(f *testing.F) {
 	for _, s := range []string{
 		`{"selector":{"a":{"$gt":1,"$lt":[2]}},"sort":["a"]}`,
@@ -100,4 +107,21 @@ func FuzzParseQuery(f *testing.F) {
 			q.Explain("db", p)
 		}
 	})
+}
+
+func TestQueryPlan(t *testing.T) {
+	t.Parallel()
+	q := mustQuery(t, `{"selector":{"a":{"$lt":3}},"fields":["a"],"skip":1}`)
+	p, err := q.Plan(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qp := q.QueryPlan("db", p)
+	if qp.DBName != "db" || qp.Skip != 1 || qp.Limit != 25 || len(qp.Fields) != 1 || qp.Index["name"] != "_all_docs" {
+		t.Errorf("QueryPlan = %+v", qp)
+	}
+	jsonEqual(t, qp.Selector, `{"a":{"$lt":3}}`)
+	if qp.Range["direction"] != "fwd" {
+		t.Errorf("Range = %v", qp.Range)
+	}
 }
