@@ -61,6 +61,9 @@ func wantError(t *testing.T, err error, name, reason string) {
 func jsonEqual(t *testing.T, got, want any) {
 	t.Helper()
 	g, _ := json.Marshal(got)
+	var generic any // re-marshal so that struct field order does not matter
+	_ = json.Unmarshal(g, &generic)
+	g, _ = json.Marshal(generic)
 	var w any = want
 	if s, ok := want.(string); ok {
 		var v any
