@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hearth-cloud/hearth/instance/admin"
+)
+
+func instances(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: hearth instances add|ls|show|rm|block|unblock|token …", errUsage)
+	}
+	sub := args[0]
+	fs := newFlagSet("instances "+sub, "hearth instances "+sub+" [flags] …", stderr)
+	adminURL := fs.String("admin-url", "http://127.0.0.1:6060", "the runtime's admin API")
+	dataDir := fs.String("data-dir", "./hearth-data", "the runtime's data directory, where the admin secret is")
+	ttl := fs.String("ttl", "", "token lifetime such as 24h (token only; default: no expiry)")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	secret, err := adminSecret(*dataDir)
+	if err != nil {
+		return err
+	}
+	c := &admin.Client{URL: *adminURL, Secret: secret}
+	rest := fs.Args()
+	need := func(n int, what string) error {
+		if len(rest) < n {
+			return fmt.Errorf("%w: hearth instances %s %s", errUsage, sub, what)
+		}
+		return nil
+	}
+	switch sub {
+	case "add":
+		if err := need(1, "<domain>"); err != nil {
+			return err
+		}
+		v, err := c.AddInstance(ctx, rest[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %s (id %s)\n", v.Domain, v.ID)
+	case "ls":
+		list, err := c.ListInstances(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "DOMAIN\tSTATE\tCREATED")
+		for _, v := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", v.Domain, v.State, v.CreatedAt.Format("2006-01-02 15:04"))
+		}
+		return tw.Flush()
+	case "show":
+		if err := need(1, "<domain>"); err != nil {
+			return err
+		}
+		v, err := c.ShowInstance(ctx, rest[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "domain:  %s\nid:      %s\nstate:   %s\ncreated: %s\n", v.Domain, v.ID, v.State, v.CreatedAt.Format("2006-01-02 15:04:05 MST"))
+	case "rm":
+		if err := need(1, "<domain>"); err != nil {
+			return err
+		}
+		if err := c.RemoveInstance(ctx, rest[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "removed %s and its data\n", rest[0])
+	case "block", "unblock":
+		if err := need(1, "<domain>"); err != nil {
+			return err
+		}
+		v, err := c.SetBlocked(ctx, rest[0], sub == "block")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s is %s\n", v.Domain, v.State)
+	case "token":
+		if err := need(2, "<domain> <scope>..."); err != nil {
+			return err
+		}
+		tok, err := c.Token(ctx, rest[0], admin.TokenRequest{Scopes: rest[1:], TTL: *ttl})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, tok)
+	default:
+		return fmt.Errorf("%w: unknown instances command %q", errUsage, sub)
+	}
+	return nil
+}
+
+// adminSecret comes from HEARTH_ADMIN_SECRET (or …_FILE), else from the data directory.
+func adminSecret(dataDir string) (string, error) {
+	if s := strings.TrimSpace(os.Getenv("HEARTH_ADMIN_SECRET")); s != "" {
+		return s, nil
+	}
+	if p := os.Getenv("HEARTH_ADMIN_SECRET_FILE"); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("HEARTH_ADMIN_SECRET_FILE: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	path := filepath.Join(dataDir, admin.SecretFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("no admin secret: set HEARTH_ADMIN_SECRET or point --data-dir at the runtime's data directory (%w)", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}

@@ -1,0 +1,75 @@
+// Command hearth is the Hearth personal cloud: the instance runtime and the tools to run it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	_ "github.com/hearth-cloud/hearth/instance/store/embedded" // the embedded kivik driver
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `hearth: a personal cloud you own.
+
+Usage:
+  hearth serve [flags]                         run the instance runtime
+  hearth instances add <domain>                create an instance
+  hearth instances ls                          list instances
+  hearth instances show <domain>               show one instance
+  hearth instances rm <domain>                 delete an instance and all its data
+  hearth instances block|unblock <domain>      stop or resume serving an instance
+  hearth instances token <domain> <scope>...   print a bearer token (scope: io.hearth.notes or io.hearth.notes:GET,POST)
+  hearth version                               print the version
+
+Run "hearth <command> --help" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stdout, stderr)
+	case "instances":
+		err = instances(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "hearth", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "hearth: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "hearth:", err)
+		return 2
+	}
+	fmt.Fprintln(stderr, "hearth:", err)
+	return 1
+}
+
+var errUsage = errors.New("usage")

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/hearth-cloud/hearth/instance/datasys"
+	"github.com/hearth-cloud/hearth/instance/runtime"
+	"github.com/hearth-cloud/hearth/instance/tenants"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "hearth serve [flags]", stderr)
+	var cfg runtime.Config
+	fs.StringVar(&cfg.Addr, "addr", ":8080", "public listener address")
+	fs.StringVar(&cfg.AdminAddr, "admin-addr", "127.0.0.1:6060", "admin API listener address (keep it private)")
+	fs.StringVar(&cfg.DataDir, "data-dir", "./hearth-data", "directory holding everything the runtime stores")
+	fs.StringVar(&cfg.CouchDBURL, "couchdb-url", "", "store documents on this CouchDB server instead of the embedded engine")
+	fs.StringVar(&cfg.RedisURL, "redis-url", "", "carry realtime events through this Redis instead of in-process")
+	fs.StringVar(&cfg.AdminSecret, "admin-secret", "", "admin API secret (default: generated into the data directory)")
+	fs.Int64Var(&cfg.MaxDocSize, "max-doc-size", datasys.DefaultMaxDocSize, "largest document or attachment accepted, in bytes")
+	initInstance := fs.String("init-instance", "", "create this instance at start if the runtime has none")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, fs.Args())
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("%w: --log-level %q", errUsage, *logLevel)
+	}
+	if cfg.MaxDocSize <= 0 {
+		return fmt.Errorf("%w: --max-doc-size must be positive", errUsage)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	rt, err := runtime.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	if *initInstance != "" {
+		if err := ensureFirstInstance(ctx, rt, *initInstance, cfg, stdout); err != nil {
+			return err
+		}
+	}
+	err = rt.Serve(ctx)
+	log.Info("stopped")
+	return err
+}
+
+// ensureFirstInstance creates domain when the runtime has no instance yet, and tells the person
+// who just started Hearth how to use it.
+func ensureFirstInstance(ctx context.Context, rt *runtime.Runtime, domain string, cfg runtime.Config, out io.Writer) error {
+	if len(rt.Instances().List()) == 0 {
+		if _, err := rt.Instances().Add(ctx, domain); err != nil && !errors.Is(err, tenants.ErrExists) {
+			return err
+		}
+	}
+	self, _ := os.Executable()
+	if wd, err := os.Getwd(); err == nil && strings.HasPrefix(self, wd+"/") {
+		self = "./" + strings.TrimPrefix(self, wd+"/")
+	}
+	flags := ""
+	if cfg.DataDir != "./hearth-data" {
+		flags = " --data-dir " + cfg.DataDir
+	}
+	if cfg.AdminAddr != "127.0.0.1:6060" {
+		flags += " --admin-url http://" + cfg.AdminAddr
+	}
+	tok := fmt.Sprintf("%s instances token%s %s io.hearth.notes", self, flags, domain)
+	fmt.Fprintf(out, `
+Hearth is running. Instance: http://%[1]s/
+
+Get a token for the notes doctype:
+  %[2]s
+
+Write and read a note:
+  TOKEN=$(%[2]s)
+  curl -X POST http://%[1]s/data/io.hearth.notes/ -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"title":"Hello"}'
+  curl 'http://%[1]s/data/io.hearth.notes/_all_docs?include_docs=true' -H "Authorization: Bearer $TOKEN"
+
+Stop with Ctrl-C.
+
+`, domain, tok)
+	return nil
+}

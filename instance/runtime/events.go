@@ -1,0 +1,71 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hearth-cloud/hearth/instance/auth"
+	"github.com/hearth-cloud/hearth/instance/datasys"
+	"github.com/hearth-cloud/hearth/instance/realtime"
+)
+
+// eventHub carries the Data System's events to realtime subscribers.
+type eventHub struct {
+	hub   realtime.Hub
+	kind  string
+	redis *redis.Client // nil for the in-process hub
+}
+
+func openEvents(ctx context.Context, redisURL string, log *slog.Logger) (*eventHub, error) {
+	if redisURL == "" {
+		return &eventHub{hub: realtime.NewLocalHub(), kind: "in-process"}, nil
+	}
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: --redis-url: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("runtime: Redis does not answer: %w", err)
+	}
+	hub, err := realtime.NewRedisHub(ctx, rdb, log)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, err
+	}
+	return &eventHub{hub: hub, kind: "redis", redis: rdb}, nil
+}
+
+// Publish implements datasys.Publisher.
+func (e *eventHub) Publish(ctx context.Context, instance string, ev datasys.Event) error {
+	return e.hub.Publish(ctx, instance, realtime.Event(ev))
+}
+
+func (e *eventHub) close() {
+	_ = e.hub.Close()
+	if e.redis != nil {
+		_ = e.redis.Close()
+	}
+}
+
+// realtimeHandler serves /realtime, checking tokens against the request's instance.
+func (rt *Runtime) realtimeHandler() http.Handler {
+	authorize := func(r *http.Request, token string) (string, func(string) bool, error) {
+		inst, err := rt.tenants.Lookup(r.Context(), r.Host)
+		if err != nil {
+			return "", nil, err
+		}
+		_, perms, err := auth.Verify(inst.Secret, inst.ID, token, time.Now())
+		if err != nil {
+			return "", nil, err
+		}
+		return inst.ID, func(doctype string) bool { return perms.Allows(doctype, auth.VerbGet) }, nil
+	}
+	return realtime.Handler(rt.events.hub, authorize, rt.log)
+}

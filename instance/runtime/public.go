@@ -1,0 +1,81 @@
+package runtime
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hearth-cloud/hearth/instance/auth"
+	"github.com/hearth-cloud/hearth/instance/tenants"
+)
+
+type instanceKey struct{}
+
+// Public returns the handler of the public listener: the request's Host picks the instance.
+func (rt *Runtime) Public() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.UseRawPath = true
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.Use(gin.Recovery(), rt.resolveInstance)
+	r.GET("/", func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"hearth": "Welcome", "instance": c.Request.Host})
+	})
+	data := gin.WrapH(rt.data)
+	r.Any("/data", rt.requireToken, data)
+	r.Any("/data/*path", rt.requireToken, data)
+	r.GET("/realtime", gin.WrapH(rt.realtimeHandler()))
+	r.NoRoute(func(c *gin.Context) {
+		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such endpoint."})
+	})
+	return r
+}
+
+// resolveInstance finds the instance of the request's Host; unknown hosts get 404.
+func (rt *Runtime) resolveInstance(c *gin.Context) {
+	inst, err := rt.tenants.Lookup(c, c.Request.Host)
+	switch {
+	case errors.Is(err, tenants.ErrNotFound), errors.Is(err, tenants.ErrBadDomain):
+		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No instance at this address."})
+		return
+	case err != nil:
+		rt.log.Error("runtime: instance lookup", "host", c.Request.Host, "err", err)
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable", "reason": "The instance registry is unavailable."})
+		return
+	case inst.State == tenants.StateBlocked:
+		c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "forbidden", "reason": "This instance is blocked."})
+		return
+	}
+	c.Set("instance", inst)
+	c.Next()
+}
+
+func instanceOf(c *gin.Context) *tenants.Instance {
+	v, _ := c.Get("instance")
+	inst, _ := v.(*tenants.Instance)
+	return inst
+}
+
+// requireToken checks the bearer token against the request's instance and puts the caller in
+// the request's context.
+func (rt *Runtime) requireToken(c *gin.Context) {
+	inst := instanceOf(c)
+	tok, ok := auth.Bearer(c.GetHeader("Authorization"))
+	if !ok {
+		c.Header("WWW-Authenticate", `Bearer realm="hearth"`)
+		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "A bearer token is required."})
+		return
+	}
+	claims, perms, err := auth.Verify(inst.Secret, inst.ID, tok, time.Now())
+	if err != nil {
+		c.Header("WWW-Authenticate", `Bearer realm="hearth", error="invalid_token"`)
+		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "The token is invalid or expired, or belongs to another instance."})
+		return
+	}
+	caller := &auth.Caller{Instance: inst.ID, Subject: claims.Subject, Perms: perms}
+	c.Request = c.Request.WithContext(auth.WithCaller(c.Request.Context(), caller))
+	c.Next()
+}

@@ -1,0 +1,154 @@
+// Package runtime assembles one instance runtime: storage, the instance registry, the Data
+// System, realtime events, and the public and admin listeners.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	kivik "github.com/go-kivik/kivik/v4"
+
+	"github.com/hearth-cloud/hearth/instance/admin"
+	"github.com/hearth-cloud/hearth/instance/datasys"
+	"github.com/hearth-cloud/hearth/instance/store"
+	"github.com/hearth-cloud/hearth/instance/tenants"
+)
+
+// Config is everything a runtime is started with.
+type Config struct {
+	Addr        string // public listener
+	AdminAddr   string // admin listener
+	DataDir     string // everything embedded lives here
+	CouchDBURL  string // documents on CouchDB instead of the embedded engine
+	RedisURL    string // events through Redis instead of in-process
+	AdminSecret string // empty: read or generated in DataDir
+	MaxDocSize  int64
+}
+
+// Runtime is a running instance runtime.
+type Runtime struct {
+	cfg     Config
+	log     *slog.Logger
+	client  *kivik.Client
+	dbs     *store.DBs
+	tenants *tenants.Registry
+	events  *eventHub
+	data    *datasys.Service
+	secret  string
+}
+
+// New opens storage and the instance registry. Close releases them.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
+	secret := cfg.AdminSecret
+	if secret == "" {
+		var err error
+		if secret, err = admin.LoadOrCreateSecret(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	scfg := store.Config{CouchDBURL: cfg.CouchDBURL, Dir: filepath.Join(cfg.DataDir, "dbs")}
+	client, err := store.Open(ctx, scfg)
+	if err != nil {
+		return nil, err
+	}
+	rt := &Runtime{cfg: cfg, log: log, client: client, dbs: &store.DBs{Client: client}, secret: secret}
+	if rt.events, err = openEvents(ctx, cfg.RedisURL, log); err != nil {
+		_ = client.Close()
+		return nil, err
+	}
+	if rt.tenants, err = tenants.Open(ctx, client, log); err != nil {
+		rt.events.close()
+		_ = client.Close()
+		return nil, err
+	}
+	rt.data = &datasys.Service{DBs: rt.dbs, Events: rt.events, MaxDocSize: cfg.MaxDocSize, Log: log}
+	log.Info("runtime ready", "backend", scfg.Backend(), "events", rt.events.kind, "instances", len(rt.tenants.List()))
+	return rt, nil
+}
+
+// Instances is the runtime's instance registry.
+func (rt *Runtime) Instances() *tenants.Registry { return rt.tenants }
+
+// AdminSecret is the secret the admin API requires.
+func (rt *Runtime) AdminSecret() string { return rt.secret }
+
+// Admin returns the admin API's handler.
+func (rt *Runtime) Admin() http.Handler {
+	return (&admin.Server{Secret: rt.secret, Instances: rt.tenants, Data: rt, Log: rt.log}).Handler()
+}
+
+// DestroyInstanceData destroys every database of an instance.
+func (rt *Runtime) DestroyInstanceData(ctx context.Context, instanceID string) error {
+	prefix := store.DBName(instanceID, "")
+	prefix = strings.TrimSuffix(prefix, "_") + "_"
+	names, err := rt.client.AllDBs(ctx)
+	if err != nil {
+		return fmt.Errorf("runtime: list databases: %w", err)
+	}
+	var errs []error
+	for _, name := range names {
+		if strings.HasPrefix(name, prefix) {
+			if err := rt.client.DestroyDB(ctx, name); err != nil && kivik.HTTPStatus(err) != http.StatusNotFound {
+				errs = append(errs, err)
+			}
+		}
+	}
+	rt.dbs.Forget(prefix)
+	return errors.Join(errs...)
+}
+
+// Close stops the registry's feed and closes storage and the event hub.
+func (rt *Runtime) Close() error {
+	rt.tenants.Close()
+	rt.events.close()
+	return rt.client.Close()
+}
+
+// Serve listens on the public and admin addresses until ctx ends, then shuts both down,
+// letting requests in flight finish for up to ten seconds.
+func (rt *Runtime) Serve(ctx context.Context) error {
+	pub, err := net.Listen("tcp", rt.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("runtime: public listener: %w", err)
+	}
+	adm, err := net.Listen("tcp", rt.cfg.AdminAddr)
+	if err != nil {
+		pub.Close()
+		return fmt.Errorf("runtime: admin listener: %w", err)
+	}
+	return rt.ServeListeners(ctx, pub, adm)
+}
+
+// ServeListeners is Serve on listeners the caller opened.
+func (rt *Runtime) ServeListeners(ctx context.Context, pub, adm net.Listener) error {
+	servers := []*http.Server{
+		{Handler: rt.Public(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }},
+		{Handler: rt.Admin(), ReadHeaderTimeout: 10 * time.Second},
+	}
+	errc := make(chan error, 2)
+	for i, l := range []net.Listener{pub, adm} {
+		rt.log.Info("listening", "role", []string{"public", "admin"}[i], "addr", l.Addr().String())
+		go func(s *http.Server, l net.Listener) { errc <- s.Serve(l) }(servers[i], l)
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(shutdown)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
