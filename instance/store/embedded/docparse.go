@@ -51,6 +51,10 @@ func toJSON(doc any) ([]byte, error) {
 		return d, nil
 	case []byte:
 		return d, nil
+	case string:
+		return []byte(d), nil
+	case nil:
+		return nil, errBadRequest("Missing JSON body")
 	case io.Reader:
 		return io.ReadAll(d)
 	}

@@ -88,12 +88,13 @@ type match struct {
 
 // Find runs a Mango query by scanning every live document in id order.
 func (d *db) Find(ctx context.Context, query any, _ driver.Options) (driver.Rows, error) {
-	q, err := parseFind(query)
-	if err != nil {
-		return nil, err
-	}
+	var q *findQuery
 	var matches []match
-	err = d.use(func(h *handle) error {
+	err := d.use(func(h *handle) error {
+		var err error
+		if q, err = parseFind(query); err != nil {
+			return err
+		}
 		matches, err = h.scanMatches(ctx, q)
 		return err
 	})

@@ -84,27 +84,37 @@ func (d *db) DeleteIndex(ctx context.Context, ddoc, name string, _ driver.Option
 
 // Explain describes how Find runs a query: always a scan of _all_docs.
 func (d *db) Explain(ctx context.Context, query any, _ driver.Options) (*driver.QueryPlan, error) {
+	if err := d.use(func(*handle) error { return nil }); err != nil {
+		return nil, err
+	}
 	q, err := parseFind(query)
 	if err != nil {
 		return nil, err
 	}
-	if err := d.use(func(*handle) error { return nil }); err != nil {
-		return nil, err
-	}
 	var sel map[string]any
 	_ = json.Unmarshal(q.Selector, &sel) // parsed already by parseFind
-	fields := make([]any, len(q.Fields))
-	for i, f := range q.Fields {
-		fields[i] = f
+	var fields []any
+	optFields := any("all_fields")
+	if len(q.Fields) > 0 {
+		optFields = q.Fields
+		for _, f := range q.Fields {
+			fields = append(fields, f)
+		}
+	}
+	sortOpt := any(map[string]any{})
+	if len(q.Sort) > 0 {
+		sortOpt = q.Sort
 	}
 	return &driver.QueryPlan{
-		DBName:   d.name,
-		Index:    map[string]any{"ddoc": nil, "name": "_all_docs", "type": "special", "def": map[string]any{"fields": []any{map[string]string{"_id": "asc"}}}},
+		DBName: d.name,
+		Index: map[string]any{"ddoc": nil, "name": "_all_docs", "type": "special",
+			"def": map[string]any{"fields": []any{map[string]string{"_id": "asc"}}}},
 		Selector: sel,
-		Options:  map[string]any{"limit": q.limit(), "skip": q.Skip, "fields": q.Fields, "sort": q.Sort, "bookmark": "nil", "conflicts": q.Conflicts, "r": []int{49}},
-		Limit:    q.limit(),
-		Skip:     q.Skip,
-		Fields:   fields,
-		Range:    map[string]any{"start_key": nil, "end_key": "\U0010FFFF"},
+		Options: map[string]any{"limit": q.limit(), "skip": q.Skip, "fields": optFields, "sort": sortOpt,
+			"bookmark": "nil", "conflicts": q.Conflicts, "r": []int{49}, "use_index": []any{}},
+		Limit:  q.limit(),
+		Skip:   q.Skip,
+		Fields: fields,
+		Range:  map[string]any{"start_key": nil, "end_key": "\xef\xbf\xbd"},
 	}, nil
 }

@@ -1,0 +1,57 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	kivik "github.com/go-kivik/kivik/v4"
+)
+
+// newTestDB returns a fresh database on a new client in a temporary directory.
+func newTestDB(t testing.TB) (*kivik.Client, *kivik.DB) {
+	t.Helper()
+	c, err := kivik.New(DriverName, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.CreateDB(context.Background(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	return c, c.DB("test")
+}
+
+func mustPut(t testing.TB, db *kivik.DB, id string, doc any) string {
+	t.Helper()
+	rev, err := db.Put(context.Background(), id, doc)
+	if err != nil {
+		t.Fatalf("put %s: %v", id, err)
+	}
+	return rev
+}
+
+func getMap(t testing.TB, db *kivik.DB, id string, opts ...kivik.Option) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := db.Get(context.Background(), id, opts...).ScanDoc(&m); err != nil {
+		t.Fatalf("get %s: %v", id, err)
+	}
+	return m
+}
+
+func wantStatus(t testing.TB, err error, status int) {
+	t.Helper()
+	if got := kivik.HTTPStatus(err); got != status {
+		t.Fatalf("status = %d (%v), want %d", got, err, status)
+	}
+}
+
+func jsonOf(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
