@@ -5,8 +5,6 @@ import (
 	"math"
 	"reflect"
 	"sort"
-
-	kcollate "github.com/go-kivik/kivik/v4/x/collate"
 )
 
 // jsonType ranks JSON types in CouchDB collation order.
@@ -117,7 +115,7 @@ func Compare(a, b any) int {
 		fb, _ := toNumber(b)
 		return cmpFloat(fa, fb)
 	case typeString:
-		return sign(kcollate.CompareString(a.(string), b.(string)))
+		return compareStrings(a.(string), b.(string))
 	case typeArray:
 		return compareArrays(a.([]any), b.([]any))
 	case typeObject:
@@ -163,8 +161,8 @@ func compareKeys(a, b string) int {
 	if a == b {
 		return 0
 	}
-	if c := kcollate.CompareString(a, b); c != 0 {
-		return sign(c)
+	if c := compareStrings(a, b); c != 0 {
+		return c
 	}
 	if a < b {
 		return -1
@@ -187,6 +185,14 @@ func compareRaw(a, b any) int {
 		return 1
 	}
 	return 0
+}
+
+// compareStrings collates like kivik's x/collate.CompareString (same
+// collator settings) without its global lock.
+func compareStrings(a, b string) int {
+	cb := collators.Get().(*collatorBuf)
+	defer collators.Put(cb)
+	return sign(cb.c.CompareString(a, b))
 }
 
 func cmpFloat(a, b float64) int {

@@ -6,6 +6,12 @@
 // projection and the _explain body. It does no I/O: the driver stores index
 // rows (index, key, docid), scans them by byte range and re-checks every
 // candidate document with Query.Match.
+//
+// Selectors are parsed and matched here rather than with kivik's x/mango,
+// whose v4.5.2 parser rejects common CouchDB selectors ({"a": {"$gt": 1,
+// "$lt": 5}}, {"a": {"b": 1}}), panics on {"$elemMatch": {"field": …}}, and
+// whose collation truncates number differences (20.5 > 20 is false there).
+// Strings still collate exactly like kivik's x/collate.CompareString.
 package mangoindex
 
 import (

@@ -26,6 +26,7 @@ func TestPlanIndexChoice(t *testing.T) {
 		{"regex makes usable", `{"selector":{"c":{"$regex":"^x"}}}`, "c", ""},
 		{"$or on both branches", `{"selector":{"$or":[{"c":1},{"c":2}]}}`, "c", ""},
 		{"$or on one branch", `{"selector":{"$or":[{"c":1},{"d":2}]}}`, "_all_docs", warnNoIndex},
+		{"empty $or requires nothing", `{"selector":{"x":1,"$or":[]}}`, "_all_docs", warnNoIndex},
 		{"exists false", `{"selector":{"c":{"$exists":false}}}`, "_all_docs", warnNoIndex},
 		{"no index", `{"selector":{"z":1}}`, "_all_docs", warnNoIndex},
 		{"_id implied", `{"selector":{"a":{"$gt":0}},"use_index":"id"}`, "id", ""},

@@ -102,6 +102,9 @@ func remainingFields(sel node, req []string) []string {
 			req = remainingFields(c, req)
 		}
 	case orNode:
+		if len(t) == 0 {
+			return req // an empty $or requires nothing (CouchDB would say everything)
+		}
 		seen := map[string]bool{}
 		var out []string
 		for _, c := range t {
