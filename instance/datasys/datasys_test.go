@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-cloud/hearth/instance/datasys"
 	"github.com/hearth-cloud/hearth/instance/datasys/datasystest"
 	"github.com/hearth-cloud/hearth/instance/store"
+	_ "github.com/hearth-cloud/hearth/instance/store/embedded"
 	"github.com/hearth-cloud/hearth/internal/testsvc"
 )
 
@@ -62,3 +63,11 @@ func TestConformanceCouchDB(t *testing.T) {
 	runSuite(t, client)
 }
 
+func TestConformanceEmbedded(t *testing.T) {
+	client, err := store.Open(context.Background(), store.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	runSuite(t, client)
+}
