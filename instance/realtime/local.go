@@ -5,15 +5,12 @@ import (
 	"sync"
 )
 
-// LocalHub delivers events to subscribers of the same process.
+// LocalHub delivers events to subscribers of the same process. Its zero value is not usable;
+// call NewLocalHub.
 type LocalHub struct {
 	mu     sync.Mutex
 	subs   map[string]map[*Subscription]struct{} // instance → subscriptions; guarded by mu
 	closed bool                                  // guarded by mu
-
-	// onFirst and onLast, when set, are called as an instance gains its first local subscriber
-	// and loses its last one (the Redis hub subscribes and unsubscribes there).
-	onFirst, onLast func(instance string)
 }
 
 // NewLocalHub returns an in-process hub.
@@ -23,15 +20,24 @@ func NewLocalHub() *LocalHub {
 
 var _ Hub = (*LocalHub)(nil)
 
-// Publish delivers ev to the instance's subscribers of its doctype.
+// Publish delivers ev to the instance's subscribers of its doctype. It never blocks on a
+// subscriber: one that lags SubscriptionBuffer events behind is ended with ErrOverflow.
 func (h *LocalHub) Publish(_ context.Context, instance string, ev Event) error {
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
 	h.deliver(instance, ev)
 	return nil
 }
 
+// deliver offers ev to the instance's subscribers. Holding mu while offering keeps the events
+// of one instance in one order for every subscriber.
 func (h *LocalHub) deliver(instance string, ev Event) {
-	h.mu.Lock()
 	var dropped []*Subscription
+	h.mu.Lock()
 	for s := range h.subs[instance] {
 		if s.offer(ev) {
 			dropped = append(dropped, s)
@@ -39,60 +45,74 @@ func (h *LocalHub) deliver(instance string, ev Event) {
 	}
 	h.mu.Unlock()
 	for _, s := range dropped {
-		h.remove(s)
+		s.onEnd(s)
 	}
 }
 
 // Subscribe starts receiving the instance's events of doctypes.
 func (h *LocalHub) Subscribe(_ context.Context, instance string, doctypes ...string) (*Subscription, error) {
-	s := &Subscription{instance: instance, c: make(chan Event, subscriptionBuffer), doctypes: map[string]bool{}, onClose: h.remove}
-	s.Add(doctypes...)
-	h.mu.Lock()
-	if h.closed {
-		h.mu.Unlock()
-		return nil, ErrClosed
+	s := newSubscription(instance, SubscriptionBuffer, doctypes)
+	s.onEnd = h.remove
+	if err := h.add(s); err != nil {
+		return nil, err
 	}
-	set := h.subs[instance]
-	first := set == nil
-	if first {
-		set = map[*Subscription]struct{}{}
-		h.subs[instance] = set
-	}
-	set[s] = struct{}{}
-	if first && h.onFirst != nil {
-		h.onFirst(instance)
-	}
-	h.mu.Unlock()
 	return s, nil
 }
 
+// add registers s; the hub delivers to it from now on.
+func (h *LocalHub) add(s *Subscription) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	set := h.subs[s.instance]
+	if set == nil {
+		set = map[*Subscription]struct{}{}
+		h.subs[s.instance] = set
+	}
+	set[s] = struct{}{}
+	return nil
+}
+
+// remove forgets s; an instance without subscribers leaves nothing behind.
 func (h *LocalHub) remove(s *Subscription) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	set := h.subs[s.instance]
-	if _, ok := set[s]; !ok {
-		return
-	}
 	delete(set, s)
 	if len(set) == 0 {
 		delete(h.subs, s.instance)
-		if h.onLast != nil {
-			h.onLast(s.instance)
-		}
 	}
 }
 
-// Close ends every subscription.
+// instances counts the instances with subscribers (for tests).
+func (h *LocalHub) instances() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
+// Close ends every subscription with ErrClosed; later calls fail with ErrClosed.
 func (h *LocalHub) Close() error {
 	h.mu.Lock()
 	h.closed = true
+	h.mu.Unlock()
+	h.endAll(ErrClosed)
+	return nil
+}
+
+// endAll ends every current subscription with err.
+func (h *LocalHub) endAll(err error) {
+	h.mu.Lock()
 	all := h.subs
 	h.subs = map[string]map[*Subscription]struct{}{}
 	h.mu.Unlock()
 	for _, set := range all {
 		for s := range set {
-			s.end(false)
+			if s.end(err) {
+				s.onEnd(s)
+			}
 		}
 	}
-	return nil
 }

@@ -13,187 +13,137 @@ import (
 )
 
 // Authorizer resolves a bearer token for the request's instance: it returns the instance id and
-// whether the token may read a doctype; an error means the token is not valid there.
+// a function telling whether the token may read a doctype; an error means unauthorized.
 type Authorizer func(r *http.Request, token string) (instance string, canRead func(doctype string) bool, err error)
 
+// Limits of a connection.
 const (
-	authTimeout  = 10 * time.Second
-	writeTimeout = 10 * time.Second
-	pingInterval = 30 * time.Second
-	maxMessage   = 64 << 10
+	MaxMessageSize      = 64 << 10 // bytes of one client message
+	defaultAuthTimeout  = 10 * time.Second
+	defaultPingInterval = 30 * time.Second
+	defaultWriteTimeout = 10 * time.Second
 )
 
-type clientMessage struct {
-	Method  string          `json:"method"`
-	Payload json.RawMessage `json:"payload"`
+// handler serves the /realtime WebSocket.
+type handler struct {
+	hub          Hub
+	auth         Authorizer
+	log          *slog.Logger
+	authTimeout  time.Duration // for the AUTH message
+	pingInterval time.Duration
+	writeTimeout time.Duration // for one message or ping
 }
 
-type serverMessage struct {
-	Event   string `json:"event"`
-	Payload any    `json:"payload"`
+// Handler serves GET /realtime: the WebSocket described in the package documentation.
+func Handler(hub Hub, auth Authorizer, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &handler{hub: hub, auth: auth, log: log,
+		authTimeout: defaultAuthTimeout, pingInterval: defaultPingInterval, writeTimeout: defaultWriteTimeout}
 }
 
-// Handler serves the /realtime WebSocket.
-func Handler(hub Hub, authorize Authorizer, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		header := r.Header.Get("Authorization")
-		var instance string
-		var canRead func(string) bool
-		if header != "" {
-			scheme, tok, _ := strings.Cut(header, " ")
-			var err error
-			if strings.EqualFold(scheme, "Bearer") {
-				instance, canRead, err = authorize(r, strings.TrimSpace(tok))
-			}
-			if !strings.EqualFold(scheme, "Bearer") || err != nil {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusUnauthorized)
-				_, _ = w.Write([]byte(`{"error":"unauthorized","reason":"The token is invalid."}` + "\n"))
-				return
-			}
-		}
-		conn, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		conn.SetReadLimit(maxMessage)
-		s := &session{hub: hub, conn: conn, log: log, instance: instance, canRead: canRead}
-		s.run(r, authorize)
-	})
-}
-
-// session is one WebSocket connection.
-type session struct {
-	hub      Hub
-	conn     *websocket.Conn
-	log      *slog.Logger
+// client is who is connected: an instance and what the token may read.
+type client struct {
 	instance string
-	canRead  func(string) bool
-	sub      *Subscription
+	canRead  func(doctype string) bool
 }
 
-func (s *session) run(r *http.Request, authorize Authorizer) {
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	defer s.conn.CloseNow()
-	if s.canRead == nil && !s.authenticate(ctx, r, authorize) {
-		return
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var who *client
+	if header := r.Header.Get("Authorization"); header != "" {
+		var ok bool
+		if who, ok = h.authorizeHeader(r, header); !ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"unauthorized","reason":"invalid bearer token"}` + "\n"))
+			return
+		}
 	}
-	sub, err := s.hub.Subscribe(ctx, s.instance)
+	// Clients authenticate with a token they present explicitly, never with ambient cookies,
+	// so any origin may connect: an app's origin differs from the instance's.
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
-		s.conn.Close(websocket.StatusInternalError, "event hub unavailable")
+		return // Accept answered the request
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(MaxMessageSize)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+
+	if who == nil {
+		if who = h.authorizeMessage(ctx, conn, r); who == nil {
+			return
+		}
+	}
+	sctx, scancel := context.WithTimeout(ctx, h.writeTimeout)
+	sub, err := h.hub.Subscribe(sctx, who.instance)
+	scancel()
+	if err != nil {
+		h.log.Error("realtime: subscribe", "instance", who.instance, "err", err)
+		conn.Close(websocket.StatusTryAgainLater, "events unavailable")
 		return
 	}
-	s.sub = sub
 	defer sub.Close()
-	msgs := make(chan clientMessage)
-	go s.read(ctx, cancel, msgs)
-	ping := time.NewTicker(pingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev, ok := <-sub.C():
-			if !ok {
-				s.conn.Close(websocket.StatusTryAgainLater, "too slow: events were dropped")
-				return
-			}
-			payload := map[string]any{"type": ev.Doctype, "id": ev.ID, "rev": ev.Rev, "doc": ev.Doc}
-			if err := s.send(ctx, serverMessage{Event: strings.ToUpper(ev.Verb), Payload: payload}); err != nil {
-				return
-			}
-		case m := <-msgs:
-			if err := s.handle(ctx, m); err != nil {
-				return
-			}
-		case <-ping.C:
-			pctx, pcancel := context.WithTimeout(ctx, writeTimeout)
-			err := s.conn.Ping(pctx)
-			pcancel()
-			if err != nil {
-				return
-			}
-		}
-	}
+	s := &session{handler: h, conn: conn, client: who, sub: sub, requests: make(chan request, 16)}
+	s.run(ctx)
 }
 
-// authenticate reads the first message, which must be AUTH with a valid token.
-func (s *session) authenticate(ctx context.Context, r *http.Request, authorize Authorizer) bool {
-	actx, cancel := context.WithTimeout(ctx, authTimeout)
-	defer cancel()
-	var m clientMessage
-	_, data, err := s.conn.Read(actx)
-	var tok string
-	if err == nil && json.Unmarshal(data, &m) == nil && m.Method == "AUTH" && json.Unmarshal(m.Payload, &tok) == nil {
-		if s.instance, s.canRead, err = authorize(r, tok); err == nil {
-			return true
-		}
+// authorizeHeader checks an "Authorization: Bearer" header.
+func (h *handler) authorizeHeader(r *http.Request, header string) (*client, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return nil, false
 	}
-	s.conn.Close(websocket.StatusPolicyViolation, "send {\"method\":\"AUTH\",\"payload\":\"<token>\"} first, with a valid token")
-	return false
+	return h.authorize(r, strings.TrimSpace(token))
 }
 
-func (s *session) read(ctx context.Context, cancel context.CancelFunc, out chan<- clientMessage) {
-	defer cancel()
-	for {
-		_, data, err := s.conn.Read(ctx)
-		if err != nil {
-			return
-		}
-		var m clientMessage
-		if err := json.Unmarshal(data, &m); err != nil || m.Method == "" {
-			m = clientMessage{Method: "invalid"}
-		}
-		select {
-		case out <- m:
-		case <-ctx.Done():
-			return
-		}
+func (h *handler) authorize(r *http.Request, token string) (*client, bool) {
+	instance, canRead, err := h.auth(r, token)
+	if err != nil || canRead == nil {
+		h.log.Debug("realtime: token refused", "host", r.Host, "err", err)
+		return nil, false
 	}
+	return &client{instance: instance, canRead: canRead}, true
 }
 
-func (s *session) handle(ctx context.Context, m clientMessage) error {
-	var p struct {
-		Type string `json:"type"`
+// authorizeMessage waits for the AUTH message; on failure it closes conn and returns nil.
+func (h *handler) authorizeMessage(ctx context.Context, conn *websocket.Conn, r *http.Request) *client {
+	// Closing from a timer, not through Read's context, sends the 1008 close frame: a canceled
+	// Read would drop the connection without a status.
+	timer := time.AfterFunc(h.authTimeout, func() {
+		conn.Close(websocket.StatusPolicyViolation, "no AUTH message in time")
+	})
+	typ, data, err := conn.Read(ctx)
+	if !timer.Stop() || err != nil {
+		return nil
 	}
-	_ = json.Unmarshal(m.Payload, &p)
-	switch m.Method {
-	case "SUBSCRIBE", "UNSUBSCRIBE":
-		if p.Type == "" {
-			return s.sendError(ctx, "400", "bad_request", "payload.type must name a doctype", "")
-		}
-		if !s.canRead(p.Type) {
-			return s.sendError(ctx, "403", "forbidden", "this token may not read that doctype", p.Type)
-		}
-		if m.Method == "UNSUBSCRIBE" {
-			s.sub.Remove(p.Type)
-			return s.send(ctx, serverMessage{Event: "UNSUBSCRIBED", Payload: map[string]string{"type": p.Type}})
-		}
-		s.sub.Add(p.Type)
-		return s.send(ctx, serverMessage{Event: "SUBSCRIBED", Payload: map[string]string{"type": p.Type}})
+	token, ok := parseAuth(data)
+	if typ != websocket.MessageText || !ok {
+		conn.Close(websocket.StatusPolicyViolation, `first message must be {"method":"AUTH","payload":"<token>"}`)
+		return nil
 	}
-	return s.sendError(ctx, "400", "bad_request", `messages are {"method":"SUBSCRIBE"|"UNSUBSCRIBE","payload":{"type":"<doctype>"}}`, "")
+	who, ok := h.authorize(r, token)
+	if !ok {
+		conn.Close(websocket.StatusPolicyViolation, "invalid token")
+		return nil
+	}
+	return who
 }
 
-func (s *session) sendError(ctx context.Context, status, title, detail, doctype string) error {
-	return s.send(ctx, serverMessage{Event: "error", Payload: map[string]string{
-		"status": status, "title": title, "detail": detail, "type": doctype,
-	}})
-}
-
-func (s *session) send(ctx context.Context, m serverMessage) error {
+// write sends one message within the write timeout.
+func (h *handler) write(ctx context.Context, conn *websocket.Conn, m serverMessage) error {
 	b, err := json.Marshal(m)
 	if err != nil {
-		return err
+		h.log.Error("realtime: encode message", "event", m.Event, "err", err)
+		return nil // skip it, the connection is fine
 	}
-	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, h.writeTimeout)
 	defer cancel()
-	if err := s.conn.Write(wctx, websocket.MessageText, b); err != nil {
-		if !errors.Is(err, context.Canceled) {
-			s.log.Debug("realtime: write", "err", err)
-		}
-		return err
+	if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
+		return errors.Join(errWrite, err)
 	}
 	return nil
 }
+
+var errWrite = errors.New("realtime: write to client")
