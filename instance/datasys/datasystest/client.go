@@ -2,6 +2,7 @@ package datasystest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -36,7 +37,7 @@ type raw []byte
 // holds name/value pairs; Content-Type defaults to application/json.
 func (d *tdb) req(method, path string, body any, header ...string) *response {
 	d.t.Helper()
-	resp := d.send(method, path, body, header...)
+	resp := d.send(d.t.Context(), method, path, body, header...)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
@@ -46,7 +47,7 @@ func (d *tdb) req(method, path string, body any, header ...string) *response {
 }
 
 // send sends a request and returns the response unread, for streams.
-func (d *tdb) send(method, path string, body any, header ...string) *http.Response {
+func (d *tdb) send(ctx context.Context, method, path string, body any, header ...string) *http.Response {
 	d.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -60,7 +61,7 @@ func (d *tdb) send(method, path string, body any, header ...string) *http.Respon
 		}
 		rd = bytes.NewReader(data)
 	}
-	r, err := http.NewRequestWithContext(d.t.Context(), method, d.URL+path, rd)
+	r, err := http.NewRequestWithContext(ctx, method, d.URL+path, rd)
 	if err != nil {
 		d.t.Fatalf("%s %s: %v", method, path, err)
 	}
