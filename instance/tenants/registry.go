@@ -234,5 +234,3 @@ func (inst *Instance) MarshalPublic() json.RawMessage {
 	})
 	return b
 }
-
-
