@@ -2,7 +2,6 @@ package tenants
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -225,12 +224,4 @@ func (r *Registry) SetState(ctx context.Context, domain, state string) (*Instanc
 	}
 	r.remember(&next)
 	return &next, nil
-}
-
-// MarshalPublic renders what the admin API shows of an instance: never its secret.
-func (inst *Instance) MarshalPublic() json.RawMessage {
-	b, _ := json.Marshal(map[string]any{
-		"domain": inst.Domain, "id": inst.ID, "state": inst.State, "created_at": inst.CreatedAt,
-	})
-	return b
 }
