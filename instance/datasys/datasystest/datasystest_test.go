@@ -1,12 +1,18 @@
 package datasystest_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/go-kivik/kivik/v4"
+	"github.com/go-kivik/kivik/v4/couchdb"
 
 	"github.com/hearth-cloud/hearth/instance/datasys/datasystest"
 	"github.com/hearth-cloud/hearth/internal/testsvc"
@@ -62,4 +68,42 @@ func newPouchDB(t *testing.T) datasystest.Target {
 
 func TestSuiteAgainstPouchDBServer(t *testing.T) {
 	datasystest.Run(t, newPouchDB)
+}
+
+func TestKivikClientAgainstPouchDBServer(t *testing.T) {
+	t.Parallel()
+	a, b := newPouchDB(t), newPouchDB(t)
+	datasystest.RunKivikClient(t, datasystest.KivikTarget{
+		ServerURL: pouchURL,
+		DB:        a.URL[strings.LastIndex(a.URL, "/")+1:],
+		OtherDB:   b.URL[strings.LastIndex(b.URL, "/")+1:],
+		Options:   []kivik.Option{couchdb.OptionHTTPClient(&http.Client{Transport: pouchCompat{}})},
+	})
+}
+
+// pouchCompat makes pouchdb-server answer kivik's replicator as CouchDB
+// does, where it differs in ways kivik cannot read:
+//   - it answers open_revs with JSON even when asked for multipart/mixed:
+//     we answer 501, so that kivik falls back to reading revisions one by one;
+//   - it answers PUT ?new_edits=false with [] instead of {"ok":true,…}.
+type pouchCompat struct{}
+
+func (pouchCompat) RoundTrip(req *http.Request) (*http.Response, error) {
+	q := req.URL.Query()
+	if q.Has("open_revs") {
+		return &http.Response{StatusCode: http.StatusNotImplemented, Status: "501 Not Implemented",
+			Header: http.Header{"Content-Type": {"application/json"}}, Request: req,
+			Body: io.NopCloser(strings.NewReader(`{"error":"not_implemented","reason":"open_revs"}`))}, nil
+	}
+	resp, err := testsvc.HTTPClient("").Transport.RoundTrip(req)
+	if err != nil || req.Method != http.MethodPut || q.Get("new_edits") != "false" || resp.StatusCode/100 != 2 {
+		return resp, err
+	}
+	resp.Body.Close()
+	id := req.URL.Path[strings.LastIndex(req.URL.Path, "/")+1:]
+	body, _ := json.Marshal(map[string]any{"ok": true, "id": id, "rev": ""})
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
 }
