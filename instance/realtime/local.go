@@ -23,21 +23,22 @@ var _ Hub = (*LocalHub)(nil)
 // Publish delivers ev to the instance's subscribers of its doctype. It never blocks on a
 // subscriber: one that lags SubscriptionBuffer events behind is ended with ErrOverflow.
 func (h *LocalHub) Publish(_ context.Context, instance string, ev Event) error {
-	h.mu.Lock()
-	closed := h.closed
-	h.mu.Unlock()
-	if closed {
+	if !h.deliver(instance, ev) {
 		return ErrClosed
 	}
-	h.deliver(instance, ev)
 	return nil
 }
 
-// deliver offers ev to the instance's subscribers. Holding mu while offering keeps the events
-// of one instance in one order for every subscriber.
-func (h *LocalHub) deliver(instance string, ev Event) {
+// deliver offers ev to the instance's subscribers; it reports false if the hub is closed.
+// Holding mu while offering keeps the events of one instance in one order for every
+// subscriber.
+func (h *LocalHub) deliver(instance string, ev Event) bool {
 	var dropped []*Subscription
 	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return false
+	}
 	for s := range h.subs[instance] {
 		if s.offer(ev) {
 			dropped = append(dropped, s)
@@ -47,6 +48,7 @@ func (h *LocalHub) deliver(instance string, ev Event) {
 	for _, s := range dropped {
 		s.onEnd(s)
 	}
+	return true
 }
 
 // Subscribe starts receiving the instance's events of doctypes.

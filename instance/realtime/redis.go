@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,7 +37,8 @@ type RedisHub struct {
 	channels map[string]*redisChannel // instance → state, while it has subscribers; guarded by mu
 	pongs    map[string]chan struct{} // ping payload → waiter; guarded by mu
 	nonce    uint64                   // last ping payload; guarded by mu
-	closed   bool                     // guarded by mu
+
+	closed atomic.Bool
 }
 
 // redisChannel is this process's subscription to one instance's channel.
@@ -65,10 +67,7 @@ func NewRedisHub(ctx context.Context, rdb *redis.Client, log *slog.Logger) (*Red
 
 // Publish sends ev to every runtime subscribed to the instance, this one included.
 func (h *RedisHub) Publish(ctx context.Context, instance string, ev Event) error {
-	h.mu.Lock()
-	closed := h.closed
-	h.mu.Unlock()
-	if closed {
+	if h.closed.Load() {
 		return ErrClosed
 	}
 	b, err := json.Marshal(ev)
@@ -109,7 +108,7 @@ func (h *RedisHub) Subscribe(ctx context.Context, instance string, doctypes ...s
 func (h *RedisHub) acquire(ctx context.Context, instance string) (*redisChannel, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
+	if h.closed.Load() {
 		return nil, ErrClosed
 	}
 	st := h.channels[instance]
@@ -138,7 +137,7 @@ func (h *RedisHub) release(instance string) {
 		return
 	}
 	delete(h.channels, instance)
-	if h.closed {
+	if h.closed.Load() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -197,13 +196,9 @@ func (h *RedisHub) ping(ctx context.Context, payload string, pong <-chan struct{
 
 // Close stops receiving and ends every subscription with ErrClosed.
 func (h *RedisHub) Close() error {
-	h.mu.Lock()
-	if h.closed {
-		h.mu.Unlock()
+	if h.closed.Swap(true) {
 		return nil
 	}
-	h.closed = true
-	h.mu.Unlock()
 	h.cancel()
 	err := h.ps.Close()
 	<-h.done

@@ -18,9 +18,9 @@ type session struct {
 	requests chan request // from the reader to run
 }
 
-// run serves the connection until the client leaves, the hub ends the subscription or a write
-// fails.
-func (s *session) run(ctx context.Context) {
+// run serves the connection until the client leaves, the hub ends the subscription, a write
+// fails or shutdown is closed.
+func (s *session) run(ctx context.Context, shutdown <-chan struct{}) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.read(ctx, cancel)
@@ -31,6 +31,9 @@ func (s *session) run(ctx context.Context) {
 		var err error
 		select {
 		case <-ctx.Done():
+			return
+		case <-shutdown:
+			s.conn.Close(websocket.StatusGoingAway, "shutting down")
 			return
 		case req := <-s.requests:
 			err = s.handle(ctx, req, doctypes)

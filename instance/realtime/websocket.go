@@ -68,6 +68,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(MaxMessageSize)
+	// The connection outlives no request context, but a canceled one closes it gracefully
+	// (1001) rather than abruptly: reads and writes use ctx, run watches r.Context().
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
 
@@ -86,7 +88,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer sub.Close()
 	s := &session{handler: h, conn: conn, client: who, sub: sub, requests: make(chan request, 16)}
-	s.run(ctx)
+	s.run(ctx, r.Context().Done())
 }
 
 // authorizeHeader checks an "Authorization: Bearer" header.

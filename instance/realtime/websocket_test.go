@@ -3,7 +3,9 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -197,4 +199,23 @@ func TestWebSocketKeepalive(t *testing.T) {
 
 func decode(raw []byte, v any) bool {
 	return json.Unmarshal(raw, v) == nil
+}
+
+// TestWebSocketShutdown checks that canceling the requests' context closes with 1001.
+func TestWebSocketShutdown(t *testing.T) {
+	t.Parallel()
+	hub := NewLocalHub()
+	t.Cleanup(func() { _ = hub.Close() })
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewUnstartedServer(newHandler(t, hub))
+	srv.Config.BaseContext = func(net.Listener) context.Context { return base }
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), "alice-token")
+	c.subscribe("io.hearth.notes")
+	cancel()
+	if got := c.closed(); got != websocket.StatusGoingAway {
+		t.Fatalf("closed with %v, want 1001", got)
+	}
 }
