@@ -183,3 +183,25 @@ func testClose(t *testing.T, pub, sub Hub) {
 	}
 	s.Close() // no effect, no panic
 }
+
+// TestLocalHubForgetsInstances checks that instances without subscribers cost nothing.
+func TestLocalHubForgetsInstances(t *testing.T) {
+	t.Parallel()
+	h := NewLocalHub()
+	t.Cleanup(func() { _ = h.Close() })
+	a := subscribe(t, h, "a", "io.hearth.notes")
+	slow := subscribe(t, h, "b", "io.hearth.notes")
+	for i := range SubscriptionBuffer + 1 {
+		publish(t, h, "b", note("io.hearth.notes", i)) // overflows slow
+	}
+	for i := range 1000 {
+		publish(t, h, fmt.Sprint("idle", i), note("io.hearth.notes", i))
+	}
+	if n := h.instances(); n != 1 {
+		t.Fatalf("%d instances held, want 1 (a); overflowed b: %v", n, slow.Err())
+	}
+	a.Close()
+	if n := h.instances(); n != 0 {
+		t.Fatalf("%d instances held after the last subscriber left", n)
+	}
+}

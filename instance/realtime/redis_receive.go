@@ -23,7 +23,7 @@ func (h *RedisHub) receive(ctx context.Context) {
 				return
 			}
 			if !failing {
-				h.log.Error("realtime: redis pub/sub connection lost; subscribers are told to resync", "err", err)
+				h.log.Error("realtime: redis pub/sub connection failed; local subscribers are told to resync", "err", err)
 				h.interrupt()
 				failing = true
 			}
