@@ -56,8 +56,13 @@ func testLongpollWrite(t *testing.T, db *tdb) {
 		err  error
 	}
 	done := make(chan result, 1)
+	path := "/_changes?feed=longpoll&timeout=60000&since=" + seqParam(t, last)
 	go func() {
-		resp := db.send(ctx, "GET", "/_changes?feed=longpoll&timeout=60000&since="+seqParam(t, last), nil)
+		resp, err := db.trySend(ctx, "GET", path, nil)
+		if err != nil {
+			done <- result{nil, err}
+			return
+		}
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
 		done <- result{body, err}
@@ -88,15 +93,19 @@ func testLongpollWrite(t *testing.T, db *tdb) {
 }
 
 // feedLines reads a continuous feed line by line into a channel, which is
-// closed at the end of the stream.
-func feedLines(resp *http.Response) <-chan string {
+// closed at the end of the stream or when ctx is done.
+func feedLines(ctx context.Context, resp *http.Response) <-chan string {
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
-			lines <- sc.Text()
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	return lines
@@ -125,7 +134,7 @@ func testContinuous(t *testing.T, db *tdb) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("continuous feed: %s", resp.Status)
 	}
-	lines := feedLines(resp)
+	lines := feedLines(ctx, resp)
 	first := nextLine(ctx, t, lines, "the existing change")
 	for strings.TrimSpace(first) == "" {
 		first = nextLine(ctx, t, lines, "the existing change")

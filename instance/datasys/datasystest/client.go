@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -49,6 +50,15 @@ func (d *tdb) req(method, path string, body any, header ...string) *response {
 // send sends a request and returns the response unread, for streams.
 func (d *tdb) send(ctx context.Context, method, path string, body any, header ...string) *http.Response {
 	d.t.Helper()
+	resp, err := d.trySend(ctx, method, path, body, header...)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return resp
+}
+
+// trySend is send returning an error, for use outside the test goroutine.
+func (d *tdb) trySend(ctx context.Context, method, path string, body any, header ...string) (*http.Response, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -57,13 +67,13 @@ func (d *tdb) send(ctx context.Context, method, path string, body any, header ..
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			d.t.Fatalf("encode body: %v", err)
+			return nil, fmt.Errorf("encode body: %w", err)
 		}
 		rd = bytes.NewReader(data)
 	}
 	r, err := http.NewRequestWithContext(ctx, method, d.URL+path, rd)
 	if err != nil {
-		d.t.Fatalf("%s %s: %v", method, path, err)
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if body != nil {
 		r.Header.Set("Content-Type", "application/json")
@@ -73,9 +83,9 @@ func (d *tdb) send(ctx context.Context, method, path string, body any, header ..
 	}
 	resp, err := d.client().Do(r)
 	if err != nil {
-		d.t.Fatalf("%s %s: %v", method, path, err)
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	return resp
+	return resp, nil
 }
 
 func (d *tdb) client() *http.Client {

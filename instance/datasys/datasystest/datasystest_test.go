@@ -107,3 +107,8 @@ func (pouchCompat) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Header.Del("Content-Length")
 	return resp, nil
 }
+
+func TestPouchDBSyncAgainstPouchDBServer(t *testing.T) {
+	t.Parallel()
+	datasystest.RunPouchDBSync(t, newPouchDB(t).URL, "")
+}
