@@ -68,8 +68,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(MaxMessageSize)
-	// The connection outlives no request context, but a canceled one closes it gracefully
-	// (1001) rather than abruptly: reads and writes use ctx, run watches r.Context().
+	// Reads and writes use a context only this handler cancels (canceling it drops the
+	// connection without a close frame); run watches r.Context() to close with 1001 instead.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
 
