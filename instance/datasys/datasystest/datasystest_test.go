@@ -2,6 +2,7 @@ package datasystest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,7 +33,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	url, stop, err := testsvc.StartPouchDBServer(t0Context(), dir)
+	url, stop, err := testsvc.StartPouchDBServer(context.Background(), dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
