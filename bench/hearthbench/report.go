@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Columns of the table: the three targets.
+const (
+	colEmbedded = iota
+	colCouch
+	colPouch
+	numCols
+)
+
+var colNames = [numCols]string{"hearth embedded", "hearth couchdb", "pouchdb-server"}
+
+// figure is one measured value, or why there is none.
+type figure struct {
+	v    float64
+	ok   bool
+	bad  bool   // some operations failed: the value cannot pass a target
+	note string // shown after the value, or alone when there is no value
+}
+
+// val is a measured value.
+func val(v float64) figure { return figure{v: v, ok: true} }
+
+// format prints the value with the row's verb, e.g. "%.0f".
+func (f figure) format(verb string) string {
+	if !f.ok {
+		if f.note == "" {
+			return "-"
+		}
+		return f.note
+	}
+	s := fmt.Sprintf(verb, f.v)
+	if f.note != "" {
+		s += " " + f.note
+	}
+	return s
+}
+
+// row is one line of the table.
+type row struct {
+	metric string
+	verb   string // how to print the cells
+	cells  [numCols]figure
+	ratio  string
+	target string
+	pass   string // PASS, FAIL or empty when there is no target
+}
+
+// report collects the rows, and the errors and remarks printed under the table.
+type report struct {
+	rows  []row
+	notes []string
+}
+
+// problem records err under the table and returns the figure standing for it.
+func (r *report) problem(col int, metric string, err error) figure {
+	r.notes = append(r.notes, fmt.Sprintf("[%d] %s, %s: %v", len(r.notes)+1, colNames[col], metric, err))
+	return figure{note: fmt.Sprintf("ERROR[%d]", len(r.notes))}
+}
+
+// remark adds a line under the table.
+func (r *report) remark(format string, args ...any) {
+	r.notes = append(r.notes, fmt.Sprintf(format, args...))
+}
+
+// verdict is PASS or FAIL for a target check that could be evaluated.
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// ratio divides two figures when both exist: "12.3×".
+func ratio(a, b figure) (float64, bool) {
+	if !a.ok || !b.ok || b.v == 0 {
+		return 0, false
+	}
+	return a.v / b.v, true
+}
+
+// print writes the aligned table and the notes.
+func (r *report) print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := append([]string{"metric"}, colNames[:]...)
+	head = append(head, "ratio", "target", "pass/fail")
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	fmt.Fprintln(tw, strings.Repeat("-\t", len(head)))
+	for _, rw := range r.rows {
+		cols := []string{rw.metric}
+		for _, c := range rw.cells {
+			cols = append(cols, c.format(rw.verb))
+		}
+		cols = append(cols, dash(rw.ratio), dash(rw.target), dash(rw.pass))
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	}
+	tw.Flush()
+	if len(r.notes) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, n := range r.notes {
+		fmt.Fprintln(w, n)
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
