@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // Columns of the table: the three targets.
@@ -61,6 +63,9 @@ type report struct {
 
 // problem records err under the table and returns the figure standing for it.
 func (r *report) problem(col int, metric string, err error) figure {
+	if errors.Is(err, context.Canceled) {
+		return figure{note: "interrupted"}
+	}
 	r.notes = append(r.notes, fmt.Sprintf("[%d] %s, %s: %v", len(r.notes)+1, colNames[col], metric, err))
 	return figure{note: fmt.Sprintf("ERROR[%d]", len(r.notes))}
 }
@@ -88,26 +93,46 @@ func ratio(a, b figure) (float64, bool) {
 
 // print writes the aligned table and the notes.
 func (r *report) print(w io.Writer) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	head := append([]string{"metric"}, colNames[:]...)
-	head = append(head, "ratio", "target", "pass/fail")
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	fmt.Fprintln(tw, strings.Repeat("-\t", len(head)))
+	lines := [][]string{append(head, "ratio", "target", "pass/fail")}
 	for _, rw := range r.rows {
 		cols := []string{rw.metric}
 		for _, c := range rw.cells {
 			cols = append(cols, c.format(rw.verb))
 		}
-		cols = append(cols, dash(rw.ratio), dash(rw.target), dash(rw.pass))
-		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+		lines = append(lines, append(cols, dash(rw.ratio), dash(rw.target), dash(rw.pass)))
 	}
-	tw.Flush()
+	width := make([]int, len(lines[0]))
+	for _, l := range lines {
+		for i, c := range l {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for n, l := range lines {
+		writeLine(w, l, width)
+		if n == 0 {
+			rules := make([]string, len(width))
+			for i, wd := range width {
+				rules[i] = strings.Repeat("-", wd)
+			}
+			writeLine(w, rules, width)
+		}
+	}
 	if len(r.notes) > 0 {
 		fmt.Fprintln(w)
 	}
 	for _, n := range r.notes {
 		fmt.Fprintln(w, n)
 	}
+}
+
+// writeLine writes cells padded to their column's width, separated by " | ".
+func writeLine(w io.Writer, cells []string, width []int) {
+	padded := make([]string, len(cells))
+	for i, c := range cells {
+		padded[i] = c + strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+	}
+	fmt.Fprintln(w, strings.TrimRight(strings.Join(padded, " | "), " "))
 }
 
 func dash(s string) string {
