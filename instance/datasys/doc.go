@@ -1,8 +1,15 @@
 package datasys
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
+	"sort"
+	"strings"
 
 	kivik "github.com/go-kivik/kivik/v4"
 	"github.com/go-kivik/kivik/v4/couchdb"
@@ -204,6 +211,11 @@ func (q *request) openRevs() error {
 	if err != nil {
 		return err
 	}
+	multi := wantsMultipart(q.r.Header.Get("Accept"))
+	if _, asked := opts["attachments"]; multi && !asked {
+		// Multipart clients (kivik's replicator) expect the bodies, as with attachments=true.
+		opts["attachments"] = true
+	}
 	// One read per revision: the only form both backends answer alike.
 	out := make([]map[string]any, 0, len(revs))
 	for _, rev := range revs {
@@ -219,8 +231,100 @@ func (q *request) openRevs() error {
 			return err
 		}
 	}
+	if multi {
+		return writeMultipartRevs(q.w, out)
+	}
 	writeJSON(q.w, http.StatusOK, out)
 	return nil
+}
+
+// wantsMultipart reports whether an open_revs client asked for CouchDB's default
+// multipart/mixed answer rather than a JSON array.
+func wantsMultipart(accept string) bool {
+	first, _, _ := strings.Cut(accept, ",")
+	return strings.Contains(accept, "multipart/mixed") && !strings.Contains(first, "application/json")
+}
+
+// writeMultipartRevs answers open_revs as multipart/mixed: one part per revision, missing ones
+// marked with error="true", and a revision with attachment bodies as a multipart/related part
+// (the document, then each attachment), as CouchDB sends it.
+func writeMultipartRevs(w http.ResponseWriter, revs []map[string]any) error {
+	mw := multipart.NewWriter(w)
+	w.Header().Set("Content-Type", `multipart/mixed; boundary="`+mw.Boundary()+`"`)
+	w.WriteHeader(http.StatusOK)
+	for _, r := range revs {
+		doc, ok := r["ok"].(rawDoc)
+		if !ok {
+			part, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {`application/json; error="true"`}})
+			if err != nil {
+				return nil
+			}
+			_ = json.NewEncoder(part).Encode(r)
+			continue
+		}
+		ct, body, err := revPart(doc)
+		if err != nil {
+			return nil // the status is sent: end the body early, the client sees it cut
+		}
+		part, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {ct}})
+		if err != nil {
+			return nil
+		}
+		if _, err := part.Write(body); err != nil {
+			return nil
+		}
+	}
+	_ = mw.Close()
+	return nil
+}
+
+// revPart renders one revision: plain JSON, or multipart/related when it carries attachment data.
+func revPart(doc rawDoc) (contentType string, body []byte, err error) {
+	var m map[string]any
+	if err := decodeJSON(doc, &m); err != nil {
+		return "", nil, err
+	}
+	atts, _ := m["_attachments"].(map[string]any)
+	var names []string
+	data := map[string][]byte{}
+	for name, a := range atts {
+		am, _ := a.(map[string]any)
+		enc, ok := am["data"].(string)
+		if !ok {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil {
+			return "", nil, err
+		}
+		delete(am, "data")
+		delete(am, "stub")
+		am["follows"], am["length"] = true, len(raw)
+		names = append(names, name)
+		data[name] = raw
+	}
+	if len(names) == 0 {
+		return "application/json", doc, nil
+	}
+	sort.Strings(names)
+	var buf bytes.Buffer
+	rel := multipart.NewWriter(&buf)
+	jp, _ := rel.CreatePart(textproto.MIMEHeader{"Content-Type": {"application/json"}})
+	if err := json.NewEncoder(jp).Encode(m); err != nil {
+		return "", nil, err
+	}
+	for _, name := range names {
+		am := atts[name].(map[string]any)
+		ct, _ := am["content_type"].(string)
+		h := textproto.MIMEHeader{"Content-Disposition": {mime.FormatMediaType("attachment", map[string]string{"filename": name})}}
+		if ct != "" {
+			h.Set("Content-Type", ct)
+		}
+		ap, _ := rel.CreatePart(h)
+		_, _ = ap.Write(data[name])
+	}
+	_ = rel.Close()
+	return `multipart/related; boundary="` + rel.Boundary() + `"`, buf.Bytes(), nil
 }
 
 // leafRevs lists the leaves of a document's revision tree, live or deleted, from the changes
