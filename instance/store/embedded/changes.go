@@ -128,6 +128,9 @@ func (f *changesFeed) setFilter(p params) error {
 
 func (f *changesFeed) Next(change *driver.Change) error {
 	for {
+		if f.limit >= 0 && f.sent >= f.limit {
+			return f.finish()
+		}
 		if len(f.buf) > 0 {
 			*change = f.buf[0]
 			f.since = f.bufSeq[0]
@@ -135,7 +138,7 @@ func (f *changesFeed) Next(change *driver.Change) error {
 			f.sent++
 			return nil
 		}
-		if f.finished || f.limit >= 0 && f.sent >= f.limit {
+		if f.finished {
 			return f.finish()
 		}
 		if !f.descending {
@@ -161,7 +164,11 @@ func (f *changesFeed) finish() error {
 	if !f.finished {
 		f.finished = true
 		_ = f.d.use(func(h *handle) error { // Pending stays 0 if the database went away
-			return h.rdb.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM docs WHERE seq > ?`, f.since).Scan(&f.pending)
+			q := `SELECT COUNT(*) FROM docs WHERE seq > ?`
+			if f.descending {
+				q = `SELECT COUNT(*) FROM docs WHERE seq < ?`
+			}
+			return h.rdb.QueryRowContext(f.ctx, q, f.since).Scan(&f.pending)
 		})
 	}
 	return io.EOF

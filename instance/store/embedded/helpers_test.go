@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"testing"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -54,4 +55,18 @@ func jsonOf(t testing.TB, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func jsonReader(b []byte) *bytesReader { return &bytesReader{b: b} }
+
+// bytesReader is an io.Reader over b, so that tests can hand kivik a reader body.
+type bytesReader struct{ b []byte }
+
+func (r *bytesReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
 }

@@ -1,0 +1,65 @@
+package embedded
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	kivik "github.com/go-kivik/kivik/v4"
+)
+
+func TestAllDocs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := newTestDB(t)
+	for _, id := range []string{"b", "a", "B", "c", "é", "_design/x"} {
+		mustPut(t, db, id, map[string]any{"id": id})
+	}
+	rev := mustPut(t, db, "d", map[string]any{})
+	if _, err := db.Delete(ctx, "d", rev); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name         string
+		opts         map[string]any
+		want         []string
+		total, offst int64
+	}{
+		{"all in byte order", nil, []string{"B", "_design/x", "a", "b", "c", "é"}, 6, 0},
+		{"range", map[string]any{"startkey": `"a"`, "endkey": `"c"`}, []string{"a", "b", "c"}, 6, 2},
+		{"exclusive end", map[string]any{"start_key": `"a"`, "end_key": `"c"`, "inclusive_end": false}, []string{"a", "b"}, 6, 2},
+		{"descending", map[string]any{"descending": true, "startkey": `"c"`, "limit": 2}, []string{"c", "b"}, 6, 1},
+		{"skip limit", map[string]any{"skip": 1, "limit": 2}, []string{"_design/x", "a"}, 6, 1},
+		{"key", map[string]any{"key": `"b"`}, []string{"b"}, 6, 3},
+		{"keys", map[string]any{"keys": []string{"c", "d", "zz"}}, []string{"c", "d", ""}, 6, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := db.AllDocs(ctx, kivik.Params(tt.opts))
+			var got []string
+			for rows.Next() {
+				id, _ := rows.ID()
+				got = append(got, id)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			meta, err := rows.Metadata()
+			if err != nil || !slices.Equal(got, tt.want) || meta.TotalRows != tt.total || meta.Offset != tt.offst {
+				t.Fatalf("got %v %+v %v, want %v total %d offset %d", got, meta, err, tt.want, tt.total, tt.offst)
+			}
+		})
+	}
+	rows := db.AllDocs(ctx, kivik.Params(map[string]any{"include_docs": true, "keys": []string{"d", "a"}}))
+	var docs []map[string]any
+	for rows.Next() {
+		var doc map[string]any
+		if err := rows.ScanDoc(&doc); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, doc)
+	}
+	if len(docs) != 2 || docs[0] != nil || docs[1]["id"] != "a" {
+		t.Fatalf("docs = %v", docs)
+	}
+}
