@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -24,6 +25,7 @@ type client struct {
 
 	mu      sync.Mutex
 	handles map[string]*handle // guarded by mu: open databases
+	dying   map[string]bool    // guarded by mu: databases being destroyed
 	closed  bool               // guarded by mu
 }
 
@@ -33,7 +35,7 @@ var (
 )
 
 func newClient(dir string) *client {
-	c := &client{dir: dir, handles: map[string]*handle{}, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &client{dir: dir, handles: map[string]*handle{}, dying: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go c.janitor()
 	return c
 }
@@ -83,7 +85,7 @@ func (c *client) CreateDB(_ context.Context, name string, _ driver.Options) erro
 	if c.closed {
 		return errClosed
 	}
-	if _, err := os.Stat(c.path(name)); err == nil {
+	if _, err := os.Stat(c.path(name)); err == nil || c.dying[name] {
 		return newError(http.StatusPreconditionFailed, "file_exists",
 			"The database could not be created, the file already exists.")
 	}
@@ -101,6 +103,16 @@ func (c *client) DestroyDB(ctx context.Context, name string, _ driver.Options) e
 		return err
 	}
 	c.mu.Lock()
+	if c.dying[name] {
+		c.mu.Unlock()
+		return errNoDB()
+	}
+	c.dying[name] = true
+	defer func() {
+		c.mu.Lock()
+		delete(c.dying, name)
+		c.mu.Unlock()
+	}()
 	h := c.handles[name]
 	delete(c.handles, name)
 	if h != nil {
@@ -119,14 +131,14 @@ func (c *client) DestroyDB(ctx context.Context, name string, _ driver.Options) e
 		h.close()
 	}
 	p := c.path(name)
+	for _, ext := range []string{"-wal", "-shm", "-journal"} {
+		_ = os.Remove(p + ext) // may not exist
+	}
 	if err := os.Remove(p); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return errNoDB()
 		}
-		return err
-	}
-	for _, ext := range []string{"-wal", "-shm", "-journal"} {
-		_ = os.Remove(p + ext) // may not exist
+		return fmt.Errorf("embedded: destroy %s: %w", name, err)
 	}
 	return nil
 }
@@ -147,6 +159,9 @@ func (c *client) acquire(name string) (*handle, error) {
 	}
 	h := c.handles[name]
 	if h == nil {
+		if c.dying[name] {
+			return nil, errNoDB()
+		}
 		if _, err := os.Stat(c.path(name)); err != nil {
 			return nil, errNoDB()
 		}

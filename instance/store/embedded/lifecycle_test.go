@@ -1,0 +1,90 @@
+package embedded
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	kivik "github.com/go-kivik/kivik/v4"
+)
+
+func openCount(c *client) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.handles)
+}
+
+func TestIdleDatabasesAreClosedAndReopened(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	kc, err := kivik.New(DriverName, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = kc.Close() })
+	if err := kc.CreateDB(ctx, "idle"); err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, kc.DB("idle"), "a", map[string]any{"v": 1})
+	// Reach the driver's client through a second one on the same directory.
+	c := newClient(dir)
+	t.Cleanup(func() { _ = c.Close() })
+	d := &db{c: c, name: "idle"}
+	if _, err := d.GetRev(ctx, "a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if openCount(c) != 1 {
+		t.Fatalf("%d open handles", openCount(c))
+	}
+	c.closeIdle(time.Now().Add(time.Hour))
+	if openCount(c) != 0 {
+		t.Fatalf("%d open handles after idle close", openCount(c))
+	}
+	if rev, err := d.GetRev(ctx, "a", nil); err != nil || revGen(rev) != 1 {
+		t.Fatalf("reopened read = %s, %v", rev, err)
+	}
+}
+
+func TestDestroyEndsContinuousFeed(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, db := newTestDB(t)
+	ch := db.Changes(ctx, kivik.Params(map[string]any{"feed": "continuous"}))
+	t.Cleanup(func() { _ = ch.Close() })
+	ended := make(chan struct{})
+	go func() {
+		for ch.Next() { //nolint:revive // drain until the feed ends
+		}
+		close(ended)
+	}()
+	if err := c.DestroyDB(ctx, "test"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		t.Fatal("feed still open after the database was destroyed")
+	}
+	_, err := db.Put(ctx, "x", map[string]any{})
+	wantStatus(t, err, http.StatusNotFound)
+}
+
+func TestFileNamesStayInDirectory(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"a/../../etc", "a/b", "a$(b)+c-d_e"} {
+		f := fileName(name)
+		if filepath.Base(f) != f || f[0] == '.' {
+			t.Errorf("fileName(%q) = %q", name, f)
+		}
+		if back, ok := dbNameOf(f); !ok || back != name {
+			t.Errorf("dbNameOf(%q) = %q, %v", f, back, ok)
+		}
+	}
+	if _, ok := dbNameOf("x.sqlite-wal"); ok {
+		t.Error("WAL file taken for a database")
+	}
+}
