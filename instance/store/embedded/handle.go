@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -32,6 +33,8 @@ type handle struct {
 	lastUse time.Time
 	doomed  bool // the database is being destroyed
 
+	indexes atomic.Pointer[[]storedIndex] // Mango indexes; replaced by the writer
+
 	seq    int64 // guarded by the writer goroutine: last sequence used
 	notify sync.Mutex
 	pubSeq int64         // guarded by notify: last committed sequence
@@ -49,8 +52,11 @@ CREATE TABLE IF NOT EXISTS revs (id TEXT NOT NULL, rev TEXT NOT NULL, deleted IN
 	body BLOB NOT NULL, atts BLOB, PRIMARY KEY (id, rev));
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS local_docs (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS mango_indexes (ddoc TEXT NOT NULL, name TEXT NOT NULL, def BLOB NOT NULL,
-	PRIMARY KEY (ddoc, name));
+CREATE TABLE IF NOT EXISTS mango_indexes (id INTEGER PRIMARY KEY, ddoc TEXT NOT NULL, name TEXT NOT NULL,
+	def BLOB NOT NULL, UNIQUE (ddoc, name));
+CREATE TABLE IF NOT EXISTS index_rows (index_id INTEGER NOT NULL, key BLOB NOT NULL, docid TEXT NOT NULL,
+	PRIMARY KEY (index_id, key, docid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS index_rows_doc ON index_rows (index_id, docid);
 PRAGMA user_version = 1;
 `
 
@@ -100,6 +106,9 @@ func openHandle(name, path string, create bool) (h *handle, err error) {
 		return nil, fmt.Errorf("embedded: open %s: %w", name, err)
 	}
 	h.pubSeq = h.seq
+	if err = h.loadIndexes(ctx); err != nil {
+		return nil, err
+	}
 	go h.writer()
 	return h, nil
 }

@@ -2,66 +2,95 @@ package embedded
 
 import (
 	"context"
-	"crypto/md5" //nolint:gosec // index names, not security
 	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/go-kivik/kivik/v4/driver"
-	"github.com/go-kivik/kivik/v4/x/mango"
+	"github.com/hearth-cloud/hearth/instance/store/mangoindex"
 )
 
-// CreateIndex records a Mango index definition. Until indexes are maintained, queries scan.
+// CreateIndex creates a Mango json index and fills it from every document, in one write.
+// Creating an index that exists with the same definition does nothing.
 func (d *db) CreateIndex(ctx context.Context, ddoc, name string, index any, _ driver.Options) error {
 	def, err := toJSON(index)
 	if err != nil {
 		return err
 	}
-	var idx struct {
-		Fields []any `json:"fields"`
+	ix, err := mangoindex.NewIndex(ddoc, name, def)
+	if err != nil {
+		return fromMango(err)
 	}
-	if err := json.Unmarshal(def, &idx); err != nil || len(idx.Fields) == 0 {
-		return errBadRequest("Index definition must have a non-empty fields list")
-	}
-	sum := fmt.Sprintf("%x", md5.Sum(def)) //nolint:gosec // see import
-	if name == "" {
-		name = sum
-	}
-	if ddoc == "" {
-		ddoc = sum
-	}
-	ddoc = "_design/" + strings.TrimPrefix(ddoc, "_design/")
 	return d.use(func(h *handle) error {
-		return h.submit(ctx, func(w *wtx) error {
-			_, err := w.h.wconn.ExecContext(w.ctx,
-				`INSERT OR IGNORE INTO mango_indexes (ddoc, name, def) VALUES (?, ?, ?)`, ddoc, name, def)
-			return err
-		})
+		return h.submit(ctx, func(w *wtx) error { return w.createIndex(ix, def) })
 	})
 }
 
-func (d *db) GetIndexes(ctx context.Context, _ driver.Options) ([]driver.Index, error) {
-	out := []driver.Index{{Name: "_all_docs", Type: "special",
-		Definition: map[string]any{"fields": []map[string]string{{"_id": "asc"}}}}}
+func (w *wtx) createIndex(ix mangoindex.Index, def []byte) error {
+	var old []byte
+	err := w.h.wconn.QueryRowContext(w.ctx, `SELECT def FROM mango_indexes WHERE ddoc = ? AND name = ?`,
+		ix.DDoc, ix.Name).Scan(&old)
+	if err == nil && string(old) == string(def) {
+		return nil
+	}
+	if err := w.dropIndex(ix.DDoc, ix.Name); err != nil && !isNotFound(err) {
+		return err
+	}
+	res, err := w.h.wconn.ExecContext(w.ctx, `INSERT INTO mango_indexes (ddoc, name, def) VALUES (?, ?, ?)`,
+		ix.DDoc, ix.Name, def)
+	if err != nil {
+		return fmt.Errorf("embedded: create index: %w", err)
+	}
+	s := storedIndex{ix: ix}
+	if s.id, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("embedded: create index: %w", err)
+	}
+	if err := w.buildIndex(s); err != nil {
+		return err
+	}
+	list := append(append([]storedIndex{}, w.h.indexList()...), s)
+	w.h.indexes.Store(&list)
+	return nil
+}
+
+// dropIndex removes an index and its rows.
+func (w *wtx) dropIndex(ddoc, name string) error {
+	var id int64
+	err := w.h.wconn.QueryRowContext(w.ctx, `SELECT id FROM mango_indexes WHERE ddoc = ? AND name = ?`,
+		ddoc, name).Scan(&id)
+	if err != nil {
+		return errNotFound("Index not found")
+	}
+	for _, q := range []string{`DELETE FROM index_rows WHERE index_id = ?`, `DELETE FROM mango_indexes WHERE id = ?`} {
+		if _, err := w.h.wconn.ExecContext(w.ctx, q, id); err != nil {
+			return fmt.Errorf("embedded: delete index: %w", err)
+		}
+	}
+	var list []storedIndex
+	for _, s := range w.h.indexList() {
+		if s.id != id {
+			list = append(list, s)
+		}
+	}
+	w.h.indexes.Store(&list)
+	return nil
+}
+
+func isNotFound(err error) bool {
+	var e *Error
+	return asError(err, &e) && e.Status == 404
+}
+
+func (d *db) GetIndexes(_ context.Context, _ driver.Options) ([]driver.Index, error) {
+	var out []driver.Index
 	err := d.use(func(h *handle) error {
-		rows, err := h.rdb.QueryContext(ctx, `SELECT ddoc, name, def FROM mango_indexes ORDER BY ddoc, name`)
-		if err != nil {
-			return fmt.Errorf("embedded: indexes: %w", err)
+		list := h.indexList()
+		ixs := make([]mangoindex.Index, len(list))
+		for i, s := range list {
+			ixs[i] = s.ix
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var ddoc, name, def string
-			if err := rows.Scan(&ddoc, &name, &def); err != nil {
-				return fmt.Errorf("embedded: indexes: %w", err)
-			}
-			fields, err := mango.NormalizeIndexFields(def)
-			if err != nil {
-				return fmt.Errorf("%w: %w", errBadStoredDoc, err)
-			}
-			out = append(out, driver.Index{DesignDoc: ddoc, Name: name, Type: "json",
-				Definition: map[string]any{"fields": fields}})
-		}
-		return rows.Err()
+		out = mangoindex.DriverIndexes(ixs)
+		return nil
 	})
 	return out, err
 }
@@ -69,52 +98,45 @@ func (d *db) GetIndexes(ctx context.Context, _ driver.Options) ([]driver.Index, 
 func (d *db) DeleteIndex(ctx context.Context, ddoc, name string, _ driver.Options) error {
 	ddoc = "_design/" + strings.TrimPrefix(ddoc, "_design/")
 	return d.use(func(h *handle) error {
-		return h.submit(ctx, func(w *wtx) error {
-			res, err := w.h.wconn.ExecContext(w.ctx, `DELETE FROM mango_indexes WHERE ddoc = ? AND name = ?`, ddoc, name)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return errNotFound("Index not found")
-			}
-			return nil
-		})
+		return h.submit(ctx, func(w *wtx) error { return w.dropIndex(ddoc, name) })
 	})
 }
 
-// Explain describes how Find runs a query: always a scan of _all_docs.
-func (d *db) Explain(ctx context.Context, query any, _ driver.Options) (*driver.QueryPlan, error) {
-	if err := d.use(func(*handle) error { return nil }); err != nil {
-		return nil, err
-	}
-	q, err := parseFind(query)
-	if err != nil {
-		return nil, err
-	}
-	var sel map[string]any
-	_ = json.Unmarshal(q.Selector, &sel) // parsed already by parseFind
-	var fields []any
-	optFields := any("all_fields")
-	if len(q.Fields) > 0 {
-		optFields = q.Fields
-		for _, f := range q.Fields {
-			fields = append(fields, f)
+// Explain tells which index Find would use for query and which range it would scan.
+func (d *db) Explain(_ context.Context, query any, _ driver.Options) (*driver.QueryPlan, error) {
+	var plan *driver.QueryPlan
+	err := d.use(func(h *handle) error {
+		q, p, err := h.plan(query)
+		if err != nil {
+			return err
 		}
+		plan = q.QueryPlan(d.name, p)
+		return nil
+	})
+	return plan, err
+}
+
+// plan parses a _find body and plans it over the database's indexes.
+func (h *handle) plan(query any) (*mangoindex.Query, *mangoindex.Plan, error) {
+	body, err := toJSON(query)
+	if err != nil {
+		return nil, nil, err
 	}
-	sortOpt := any(map[string]any{})
-	if len(q.Sort) > 0 {
-		sortOpt = q.Sort
+	if !json.Valid(body) {
+		return nil, nil, errBadRequest("Request body is not valid JSON")
 	}
-	return &driver.QueryPlan{
-		DBName: d.name,
-		Index: map[string]any{"ddoc": nil, "name": "_all_docs", "type": "special",
-			"def": map[string]any{"fields": []any{map[string]string{"_id": "asc"}}}},
-		Selector: sel,
-		Options: map[string]any{"limit": q.limit(), "skip": q.Skip, "fields": optFields, "sort": sortOpt,
-			"bookmark": "nil", "conflicts": q.Conflicts, "r": []int{49}, "use_index": []any{}},
-		Limit:  q.limit(),
-		Skip:   q.Skip,
-		Fields: fields,
-		Range:  map[string]any{"start_key": nil, "end_key": "\xef\xbf\xbd"},
-	}, nil
+	q, err := mangoindex.ParseQuery(body)
+	if err != nil {
+		return nil, nil, fromMango(err)
+	}
+	list := h.indexList()
+	ixs := make([]mangoindex.Index, len(list))
+	for i, s := range list {
+		ixs[i] = s.ix
+	}
+	p, err := q.Plan(ixs)
+	if err != nil {
+		return nil, nil, fromMango(err)
+	}
+	return q, p, nil
 }

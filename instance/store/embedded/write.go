@@ -51,7 +51,7 @@ func (w *wtx) saveTree(id string, tree revTree) error {
 	if err != nil {
 		return fmt.Errorf("embedded: write %s: %w", id, err)
 	}
-	return nil
+	return w.reindex(id, tree)
 }
 
 func (w *wtx) storeRev(id, rev string, deleted bool, body []byte, atts attMetas) error {

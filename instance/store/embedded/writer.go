@@ -106,6 +106,7 @@ func (h *handle) commit(batch []*writeOp, sp *savepoints) {
 	fail := func(err error) {
 		_, _ = h.wconn.ExecContext(ctx, "ROLLBACK") // the transaction may already be gone
 		h.seq = startSeq
+		_ = h.loadIndexes(ctx) // undo index changes of the batch; on error the list stays
 		finish(batch, fmt.Errorf("embedded: write to %s: %w", h.name, err))
 	}
 	if _, err := h.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
