@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // BenchmarkPutParallel measures group commit: 16 goroutines each Put new documents.
@@ -44,6 +45,27 @@ func BenchmarkGet(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var doc map[string]any
 		if err := db.Get(ctx, fmt.Sprintf("doc-%04d", i%1000)).ScanDoc(&doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpen measures opening an idle database and reading one document from it.
+func BenchmarkOpen(b *testing.B) {
+	ctx := context.Background()
+	c := newClient(b.TempDir())
+	b.Cleanup(func() { _ = c.Close() })
+	if err := c.CreateDB(ctx, "cold", nil); err != nil {
+		b.Fatal(err)
+	}
+	d := &db{c: c, name: "cold"}
+	if _, err := d.Put(ctx, "a", map[string]any{"v": 1}, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.closeIdle(time.Now().Add(time.Hour))
+		if _, err := d.GetRev(ctx, "a", nil); err != nil {
 			b.Fatal(err)
 		}
 	}

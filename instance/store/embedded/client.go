@@ -89,8 +89,8 @@ func (c *client) CreateDB(_ context.Context, name string, _ driver.Options) erro
 		return newError(http.StatusPreconditionFailed, "file_exists",
 			"The database could not be created, the file already exists.")
 	}
-	h, err := openHandle(name, c.path(name), true)
-	if err != nil {
+	h := newHandle(name)
+	if err := h.open(c.path(name)); err != nil {
 		return err
 	}
 	h.lastUse = time.Now()
@@ -150,28 +150,39 @@ func (c *client) DB(name string, _ driver.Options) (driver.DB, error) {
 	return &db{c: c, name: name}, nil
 }
 
-// acquire returns the open handle of database name, opening it if needed; release it after use.
+// acquire returns the open handle of database name, opening it if needed; release it after
+// use. The client's lock is not held while a database opens.
 func (c *client) acquire(name string) (*handle, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return nil, errClosed
 	}
 	h := c.handles[name]
-	if h == nil {
-		if c.dying[name] {
+	opener := h == nil
+	if opener {
+		if _, err := os.Stat(c.path(name)); err != nil || c.dying[name] {
+			c.mu.Unlock()
 			return nil, errNoDB()
 		}
-		if _, err := os.Stat(c.path(name)); err != nil {
-			return nil, errNoDB()
-		}
-		var err error
-		if h, err = openHandle(name, c.path(name), false); err != nil {
-			return nil, err
-		}
+		h = newHandle(name)
 		c.handles[name] = h
 	}
 	h.refs++
+	c.mu.Unlock()
+	if opener {
+		_ = h.open(c.path(name)) // reported through h.openErr
+	}
+	<-h.ready
+	if h.openErr != nil {
+		c.mu.Lock()
+		if c.handles[name] == h {
+			delete(c.handles, name)
+		}
+		c.mu.Unlock()
+		c.release(h)
+		return nil, h.openErr
+	}
 	return h, nil
 }
 

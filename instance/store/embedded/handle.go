@@ -27,6 +27,8 @@ type handle struct {
 	stopped  chan struct{} // closed when the writer ended
 	dead     chan struct{} // closed once the handle is closed: waiters re-acquire or end
 	drained  chan struct{} // closed when a doomed handle has no user left
+	ready    chan struct{} // closed once open returned
+	openErr  error         // set before ready is closed: why open failed
 
 	// guarded by the client's mu
 	refs    int
@@ -69,48 +71,56 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + u + q
 }
 
-func openHandle(name, path string, create bool) (h *handle, err error) {
-	h = &handle{
-		name: name, queue: make(chan *writeOp, 1024),
+func newHandle(name string) *handle {
+	return &handle{
+		name: name, queue: make(chan *writeOp, 1024), ready: make(chan struct{}),
 		stopping: make(chan struct{}), stopped: make(chan struct{}),
 		dead: make(chan struct{}), drained: make(chan struct{}), wake: make(chan struct{}),
 	}
+}
+
+// open opens the SQLite connections of the database file at path and starts the writer; on
+// failure the handle is left closed. It closes h.ready either way, h.openErr telling which.
+func (h *handle) open(path string) (err error) {
 	defer func() {
 		if err != nil {
-			h.closeDBs()
+			h.openErr = err
+			close(h.stopped) // no writer to wait for
+			_ = h.closeDBs() // the error above is the one to report
 		}
+		close(h.ready)
 	}()
 	ctx := context.Background()
 	if h.wdb, err = sql.Open("sqlite", dsn(path, false)); err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", name, err)
+		return fmt.Errorf("embedded: open %s: %w", h.name, err)
 	}
 	h.wdb.SetMaxOpenConns(1)
 	if h.wconn, err = h.wdb.Conn(ctx); err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", name, err)
+		return fmt.Errorf("embedded: open %s: %w", h.name, err)
 	}
 	if err = h.initSchema(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if h.ws, err = prepareStmts(ctx, h.wconn.PrepareContext); err != nil {
-		return nil, err
+		return err
 	}
 	if h.rdb, err = sql.Open("sqlite", dsn(path, true)); err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", name, err)
+		return fmt.Errorf("embedded: open %s: %w", h.name, err)
 	}
 	h.rdb.SetMaxOpenConns(4)
 	h.rdb.SetMaxIdleConns(2)
 	if h.rs, err = prepareStmts(ctx, h.rdb.PrepareContext); err != nil {
-		return nil, err
+		return err
 	}
 	if err = h.wconn.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM docs`).Scan(&h.seq); err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", name, err)
+		return fmt.Errorf("embedded: open %s: %w", h.name, err)
 	}
 	h.pubSeq = h.seq
 	if err = h.loadIndexes(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	go h.writer()
-	return h, nil
+	return nil
 }
 
 func (h *handle) initSchema(ctx context.Context) error {
