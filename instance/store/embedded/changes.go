@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-kivik/kivik/v4/driver"
+	"github.com/hearth-cloud/hearth/instance/store/mangoindex"
 )
 
 // changesPage is how many rows one query of the changes feed reads.
@@ -29,6 +30,7 @@ type changesFeed struct {
 	o           getOpts
 	docIDs      map[string]bool // nil: no filter
 	designOnly  bool
+	selector    *mangoindex.Query // filter=_selector; nil: none
 	timeout     time.Duration // 0: wait until the context ends
 
 	scanned   int64 // last sequence read, returned or filtered out
@@ -122,8 +124,10 @@ func (f *changesFeed) setFilter(p params) error {
 	case "_design":
 		f.designOnly = true
 		return nil
+	case "_selector":
+		return f.setSelector(p["selector"])
 	}
-	return errBadRequest("Only the _doc_ids and _design filters are supported")
+	return errBadRequest("Only the _doc_ids, _selector and _design filters are supported")
 }
 
 func (f *changesFeed) Next(change *driver.Change) error {
@@ -260,6 +264,12 @@ func (f *changesFeed) buffer(ctx context.Context, h *handle, ids []string, docs 
 			f.scanned = doc.Seq
 		}
 		if f.docIDs != nil && !f.docIDs[id] || f.designOnly && !strings.HasPrefix(id, "_design/") {
+			continue
+		}
+		if ok, err := f.selected(ctx, h, id, doc); err != nil || !ok {
+			if err != nil {
+				return err
+			}
 			continue
 		}
 		c := driver.Change{ID: id, Seq: strconv.FormatInt(doc.Seq, 10), Deleted: doc.Deleted, Changes: []string{doc.Rev}}

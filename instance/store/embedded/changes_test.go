@@ -169,3 +169,22 @@ func TestChangesContinuous(t *testing.T) {
 		t.Fatalf("timed-out feed = %v", rows)
 	}
 }
+
+func TestChangesSelectorFilter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := newTestDB(t)
+	mustPut(t, db, "a", map[string]any{"type": "note"})
+	mustPut(t, db, "b", map[string]any{"type": "todo"})
+	mustPut(t, db, "c", map[string]any{"type": "note"})
+	rows := readChanges(t, db.Changes(ctx, kivik.Params(map[string]any{
+		"filter": "_selector", "selector": map[string]any{"type": "note"},
+	})))
+	if !slices.Equal(ids(rows), []string{"a", "c"}) {
+		t.Fatalf("selector filter = %v", ids(rows))
+	}
+	ch := db.Changes(ctx, kivik.Params(map[string]any{"filter": "_view"}))
+	if ch.Next() || ch.Err() == nil {
+		t.Fatal("unknown filter accepted")
+	}
+}
