@@ -53,11 +53,11 @@ func speedRow(metric string, cells [numCols]figure, factor float64) row {
 	ac, okA := ratio(cells[colEmbedded], cells[colPouch])
 	bc, okB := ratio(cells[colCouch], cells[colPouch])
 	if okA {
-		r.ratio = fmt.Sprintf("a/c %.1f×", ac)
+		r.ratio = "a/c " + times(ac)
 		r.pass = verdict(ac >= factor && !cells[colEmbedded].bad)
 	}
 	if okB {
-		r.ratio = strings.TrimSpace(fmt.Sprintf("%s b/c %.1f×", r.ratio, bc))
+		r.ratio = strings.TrimSpace(r.ratio + " b/c " + times(bc))
 	}
 	return r
 }

@@ -124,7 +124,7 @@ func (b *bench) finds(ctx context.Context, t *target, db *database, fail func(st
 func slowRow(metric, verb string, cells [numCols]figure) row {
 	r := row{metric: metric, verb: verb, cells: cells}
 	if x, ok := ratio(cells[colPouch], cells[colEmbedded]); ok {
-		r.ratio = fmt.Sprintf("c/a %.1f×", x)
+		r.ratio = "c/a " + times(x)
 	}
 	return r
 }

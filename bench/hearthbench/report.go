@@ -83,7 +83,15 @@ func verdict(ok bool) string {
 	return "FAIL"
 }
 
-// ratio divides two figures when both exist: "12.3×".
+// times formats a ratio: "12.3×", or "0.42×" below one.
+func times(x float64) string {
+	if x < 1 {
+		return fmt.Sprintf("%.2f×", x)
+	}
+	return fmt.Sprintf("%.1f×", x)
+}
+
+// ratio divides two figures when both exist.
 func ratio(a, b figure) (float64, bool) {
 	if !a.ok || !b.ok || b.v == 0 {
 		return 0, false
