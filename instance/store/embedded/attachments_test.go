@@ -97,3 +97,24 @@ func TestAttachmentsReplicated(t *testing.T) {
 		t.Fatalf("replicated attachment = %q %+v", data, att)
 	}
 }
+
+func TestCompactDropsUnreferencedAttachments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, db := newTestDB(t)
+	rev := mustPut(t, db, "a", map[string]any{"_attachments": map[string]any{
+		"x": map[string]any{"data": "eHh4"}, "y": map[string]any{"data": "eXl5"},
+	}})
+	mustPut(t, db, "b", map[string]any{"_attachments": map[string]any{"x": map[string]any{"data": "eHh4"}}})
+	mustPut(t, db, "a", map[string]any{"_rev": rev}) // drops both attachments from a
+	if err := db.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	blobs := countRows(t, c, "test", "blobs")
+	if blobs != 1 {
+		t.Fatalf("%d blobs left, want 1 (x, still used by b)", blobs)
+	}
+	if data, _ := readAtt(t, db, "b", "x"); data != "xxx" {
+		t.Fatalf("b/x = %q", data)
+	}
+}

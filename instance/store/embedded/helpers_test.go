@@ -70,3 +70,25 @@ func (r *bytesReader) Read(p []byte) (int, error) {
 	r.b = r.b[n:]
 	return n, nil
 }
+
+// countRows counts the rows of table in database name, through the driver's own client.
+func countRows(t testing.TB, kc *kivik.Client, name, table string) int {
+	t.Helper()
+	var n int
+	err := kc.DB(name).Flush(context.Background()) // the database exists and is reachable
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := kc.DSN()
+	c := newClient(dir)
+	defer c.Close()
+	h, err := c.acquire(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.release(h)
+	if err := h.rdb.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -39,8 +39,20 @@ func fileSize(path string) int64 {
 	return fi.Size()
 }
 
-// Compact is a no-op: bodies of inner revisions are dropped as soon as they stop being leaves.
-func (d *db) Compact(context.Context) error { return d.use(func(*handle) error { return nil }) }
+// Compact deletes attachment bytes no stored revision refers to any more. (Bodies of inner
+// revisions need no compaction: they are dropped as soon as they stop being leaves.)
+func (d *db) Compact(ctx context.Context) error {
+	return d.use(func(h *handle) error {
+		return h.submit(ctx, func(w *wtx) error {
+			_, err := w.h.wconn.ExecContext(w.ctx, `DELETE FROM blobs WHERE digest NOT IN
+				(SELECT json_extract(a.value, '$.digest') FROM revs, json_each(revs.atts) a WHERE revs.atts IS NOT NULL)`)
+			if err != nil {
+				return fmt.Errorf("embedded: compact: %w", err)
+			}
+			return nil
+		})
+	})
+}
 
 // CompactView is a no-op: there are no view indexes.
 func (d *db) CompactView(context.Context, string) error { return nil }
