@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,6 +98,33 @@ func (d *db) AllDocs(ctx context.Context, options driver.Options) (driver.Rows, 
 	return out, err
 }
 
+// DesignDocs lists the design documents, with the options of AllDocs.
+func (d *db) DesignDocs(ctx context.Context, options driver.Options) (driver.Rows, error) {
+	p := getParams(options)
+	q, err := parseRange(p)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := "_design/", "_design0"
+	if q.descending {
+		lo, hi = hi, lo
+	}
+	if !q.hasStart || (q.start < lo) != q.descending {
+		q.start, q.hasStart = lo, true
+	}
+	if !q.hasEnd || (q.end > hi) != q.descending {
+		q.end, q.hasEnd, q.inclusiveEnd = hi, true, false
+	}
+	out := &sliceRows{}
+	err = d.use(func(h *handle) error {
+		if err := h.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM docs WHERE deleted = 0`).Scan(&out.total); err != nil {
+			return fmt.Errorf("embedded: design docs: %w", err)
+		}
+		return h.rangeRows(ctx, q, out)
+	})
+	return out, err
+}
+
 func (h *handle) rangeRows(ctx context.Context, q *rangeQuery, out *sliceRows) error {
 	cond, args := q.where()
 	order := "ASC"
@@ -172,9 +200,8 @@ func (h *handle) docRow(ctx context.Context, id, rev string, deleted bool, q *ra
 // missing ones as rows with only Key and a 404 "not_found" Error.
 func (h *handle) keyRows(ctx context.Context, keys []string, q *rangeQuery, out *sliceRows) error {
 	if q.descending {
-		for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
-			keys[i], keys[j] = keys[j], keys[i]
-		}
+		keys = slices.Clone(keys)
+		slices.Reverse(keys)
 	}
 	for i, k := range keys {
 		if int64(i) < q.skip {

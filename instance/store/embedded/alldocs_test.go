@@ -63,3 +63,21 @@ func TestAllDocs(t *testing.T) {
 		t.Fatalf("docs = %v", docs)
 	}
 }
+
+func TestDesignDocs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := newTestDB(t)
+	for _, id := range []string{"_design/b", "_design/a", "a", "_local/x", "b"} {
+		mustPut(t, db, id, map[string]any{})
+	}
+	rows := db.DesignDocs(ctx)
+	var got []string
+	for rows.Next() {
+		id, _ := rows.ID()
+		got = append(got, id)
+	}
+	if err := rows.Err(); err != nil || !slices.Equal(got, []string{"_design/a", "_design/b"}) {
+		t.Fatalf("design docs = %v, %v", got, err)
+	}
+}
