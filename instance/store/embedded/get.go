@@ -41,6 +41,10 @@ func (h *handle) readDoc(ctx context.Context, id, rev string, p params) (string,
 	if isLocal(id) {
 		return h.getLocal(ctx, id)
 	}
+	o := parseGetOpts(p)
+	if rev == "" {
+		return h.readWinner(ctx, id, o)
+	}
 	doc, err := loadDoc(ctx, h.rs.selDoc, id)
 	if err != nil {
 		return "", nil, err
@@ -51,7 +55,23 @@ func (h *handle) readDoc(ctx context.Context, id, rev string, p params) (string,
 	if rev, err = pickRev(doc, rev, p.bool("latest")); err != nil {
 		return "", nil, err
 	}
-	return h.renderRev(ctx, doc, id, rev, parseGetOpts(p))
+	return h.renderRev(ctx, doc, id, rev, o)
+}
+
+// readWinner renders the winning revision of doc id, in one query.
+func (h *handle) readWinner(ctx context.Context, id string, o getOpts) (string, []byte, error) {
+	doc, row, err := loadWinner(ctx, h.rs.selWinner, id, o.needsTree())
+	if err != nil {
+		return "", nil, err
+	}
+	if doc == nil {
+		return "", nil, errNotFound("missing")
+	}
+	if doc.Deleted {
+		return "", nil, errNotFound("deleted")
+	}
+	body, err := h.renderer(ctx).render(id, doc.Rev, row, doc, o)
+	return doc.Rev, body, err
 }
 
 func (h *handle) renderRev(ctx context.Context, doc *docRow, id, rev string, o getOpts) (string, []byte, error) {

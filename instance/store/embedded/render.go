@@ -28,6 +28,11 @@ func parseGetOpts(p params) getOpts {
 	}
 }
 
+// needsTree tells whether rendering with o reads the revision tree.
+func (o getOpts) needsTree() bool {
+	return o.revs || o.revsInfo || o.conflicts || o.deletedConflicts
+}
+
 // renderer turns stored revisions into CouchDB's JSON documents.
 type renderer struct {
 	ctx   context.Context

@@ -9,7 +9,7 @@ import (
 
 // stmts are the prepared statements of one connection or pool.
 type stmts struct {
-	selDoc, upsertDoc               *sql.Stmt
+	selDoc, upsertDoc, selWinner    *sql.Stmt
 	selRev, insRev, delRev          *sql.Stmt
 	selBlob, hasBlob, insBlob       *sql.Stmt
 	selLocal, upsertLocal, delLocal *sql.Stmt
@@ -24,6 +24,8 @@ func prepareStmts(ctx context.Context, prepare prepareFunc) (*stmts, error) {
 		query string
 	}{
 		{&s.selDoc, `SELECT seq, deleted, rev, tree FROM docs WHERE id = ?`},
+		{&s.selWinner, `SELECT d.seq, d.deleted, d.rev, d.tree, r.body, r.atts FROM docs d
+			JOIN revs r ON r.id = d.id AND r.rev = d.rev WHERE d.id = ?`},
 		{&s.upsertDoc, `INSERT INTO docs (id, seq, deleted, rev, tree) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted,
 			rev = excluded.rev, tree = excluded.tree`},
@@ -50,7 +52,7 @@ func prepareStmts(ctx context.Context, prepare prepareFunc) (*stmts, error) {
 
 func (s *stmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.selDoc, s.upsertDoc, s.selRev, s.insRev, s.delRev, s.selBlob,
+	for _, st := range []*sql.Stmt{s.selDoc, s.selWinner, s.upsertDoc, s.selRev, s.insRev, s.delRev, s.selBlob,
 		s.hasBlob, s.insBlob, s.selLocal, s.upsertLocal, s.delLocal} {
 		if st != nil {
 			errs = append(errs, st.Close())
@@ -105,4 +107,29 @@ func loadRev(ctx context.Context, st *sql.Stmt, id, rev string) (*revRow, error)
 		return nil, err
 	}
 	return &r, nil
+}
+
+// loadWinner reads a document's row and its winning revision in one query; the tree is
+// decoded only when withTree is set. It returns nil rows when the document never existed.
+func loadWinner(ctx context.Context, st *sql.Stmt, id string, withTree bool) (*docRow, *revRow, error) {
+	var d docRow
+	var r revRow
+	var tree, atts []byte
+	err := st.QueryRowContext(ctx, id).Scan(&d.Seq, &d.Deleted, &d.Rev, &tree, &r.Body, &atts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("embedded: read %s: %w", id, err)
+	}
+	r.Deleted = d.Deleted
+	if r.Atts, err = decodeAttMetas(atts); err != nil {
+		return nil, nil, err
+	}
+	if withTree {
+		if d.Tree, err = decodeTree(tree); err != nil {
+			return nil, nil, err
+		}
+	}
+	return &d, &r, nil
 }
