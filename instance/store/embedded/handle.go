@@ -107,8 +107,10 @@ func (h *handle) open(path string) (err error) {
 	if h.rdb, err = sql.Open("sqlite", dsn(path, true)); err != nil {
 		return fmt.Errorf("embedded: open %s: %w", h.name, err)
 	}
+	// Few readers per database, dropped when unused: thousands of databases may be open.
 	h.rdb.SetMaxOpenConns(4)
 	h.rdb.SetMaxIdleConns(2)
+	h.rdb.SetConnMaxIdleTime(idleAfter / 2)
 	if h.rs, err = prepareStmts(ctx, h.rdb.PrepareContext); err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ var dbNameRE = regexp.MustCompile(`^[a-z][a-z0-9_$()+/-]*$`)
 var systemDBs = map[string]bool{"_users": true, "_replicator": true, "_global_changes": true}
 
 func validDBName(name string) error {
-	if (!dbNameRE.MatchString(name) && !systemDBs[name]) || len(name) > 238 {
+	if (!dbNameRE.MatchString(name) && !systemDBs[name]) || len(name) > 238 || len(fileName(name)) > 255 {
 		return newError(http.StatusBadRequest, "illegal_database_name",
 			"Name: '"+name+"'. Only lowercase characters (a-z), digits (0-9), and any of the characters _, $, (, ), +, -, and / are allowed. Must begin with a letter.")
 	}
