@@ -130,7 +130,7 @@ func (q *request) writeRows(rs *kivik.ResultSet, withSeq bool) error {
 		return err
 	}
 	out := map[string]any{"rows": rows, "total_rows": 0, "offset": 0}
-	if md, err := rs.Metadata(); err == nil {
+	if md, err := rs.Metadata(); err == nil && md != nil {
 		out["total_rows"], out["offset"] = md.TotalRows, md.Offset
 		if withSeq {
 			out["update_seq"] = seqValue(md.UpdateSeq)

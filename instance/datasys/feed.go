@@ -1,6 +1,7 @@
 package datasys
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -35,8 +36,15 @@ func (q *request) batchFeed(db *kivik.DB, f *feedRequest) error {
 	var lastSeq string
 	var pending int64
 	deadline := time.Now().Add(feedTimeout(f))
+	ctx := q.r.Context()
+	if f.feed == "longpoll" {
+		// Hearth keeps the timeout itself: not every backend does (pouchdb-server).
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
 	for {
-		ch := db.Changes(q.r.Context(), kivik.Params(f.opts))
+		ch := db.Changes(ctx, kivik.Params(f.opts))
 		for ch.Next() {
 			lastSeq = ch.Seq()
 			if f.limit > 0 && len(results) >= f.limit {
@@ -47,10 +55,17 @@ func (q *request) batchFeed(db *kivik.DB, f *feedRequest) error {
 			}
 		}
 		err := ch.Err()
-		if md, mdErr := ch.Metadata(); mdErr == nil && (f.limit == 0 || len(results) < f.limit) {
+		if md, mdErr := ch.Metadata(); mdErr == nil && md != nil && (f.limit == 0 || len(results) < f.limit) {
 			lastSeq, pending = md.LastSeq, md.Pending
 		}
 		_ = ch.Close()
+		if err != nil && ctx.Err() != nil && q.r.Context().Err() == nil {
+			// The longpoll timed out: answer with what we have.
+			if lastSeq == "" {
+				lastSeq = q.sinceOrCurrent(db, f)
+			}
+			break
+		}
 		if err != nil {
 			return err
 		}
@@ -63,6 +78,18 @@ func (q *request) batchFeed(db *kivik.DB, f *feedRequest) error {
 	return nil
 }
 
+// sinceOrCurrent is the sequence a feed that saw nothing reports: its since, or the current one.
+func (q *request) sinceOrCurrent(db *kivik.DB, f *feedRequest) string {
+	if since, ok := f.opts["since"].(string); ok && since != "now" {
+		return since
+	}
+	st, err := db.Stats(q.r.Context())
+	if err != nil {
+		return "0"
+	}
+	return st.UpdateSeq
+}
+
 func feedTimeout(f *feedRequest) time.Duration {
 	if ms, ok := f.opts["timeout"].(int); ok {
 		return time.Duration(ms) * time.Millisecond
@@ -73,6 +100,7 @@ func feedTimeout(f *feedRequest) time.Duration {
 // feedLine is one line of a continuous feed, or its end.
 type feedLine struct {
 	row     json.RawMessage
+	seq     string
 	lastSeq string
 	err     error
 	done    bool
@@ -92,7 +120,7 @@ func (q *request) continuous(db *kivik.DB, f *feedRequest) error {
 			last = ch.Seq()
 			if row := f.changeRow(ch); row != nil {
 				select {
-				case lines <- feedLine{row: row}:
+				case lines <- feedLine{row: row, seq: ch.Seq()}:
 				case <-ctx.Done():
 					return
 				}
@@ -101,7 +129,7 @@ func (q *request) continuous(db *kivik.DB, f *feedRequest) error {
 				}
 			}
 		}
-		if md, err := ch.Metadata(); err == nil && md.LastSeq != "" && (f.limit == 0 || sent < f.limit) {
+		if md, err := ch.Metadata(); err == nil && md != nil && md.LastSeq != "" && (f.limit == 0 || sent < f.limit) {
 			last = md.LastSeq
 		}
 		select {
@@ -118,6 +146,16 @@ func (q *request) continuous(db *kivik.DB, f *feedRequest) error {
 		}
 	}
 	flush()
+	// Without a heartbeat the feed ends after timeout ms with no change, as CouchDB's does;
+	// Hearth keeps that timer itself since not every backend does.
+	var idle *time.Timer
+	var idleC <-chan time.Time
+	if f.heartbeat == 0 {
+		idle = time.NewTimer(feedTimeout(f))
+		defer idle.Stop()
+		idleC = idle.C
+	}
+	lastSent := ""
 	var tick <-chan time.Time
 	if f.heartbeat > 0 {
 		t := time.NewTicker(f.heartbeat)
@@ -127,6 +165,13 @@ func (q *request) continuous(db *kivik.DB, f *feedRequest) error {
 	for {
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-idleC:
+			if lastSent == "" {
+				lastSent = q.sinceOrCurrent(db, f)
+			}
+			_, _ = q.w.Write(append(mustJSON(map[string]any{"last_seq": seqValue(lastSent), "pending": 0}), '\n'))
+			flush()
 			return nil
 		case <-tick:
 			if _, err := q.w.Write([]byte("\n")); err != nil {
@@ -149,6 +194,10 @@ func (q *request) continuous(db *kivik.DB, f *feedRequest) error {
 				return nil
 			}
 			flush()
+			lastSent = l.seq
+			if idle != nil {
+				idle.Reset(feedTimeout(f))
+			}
 		}
 	}
 }

@@ -197,7 +197,7 @@ func (q *request) find() error {
 		return err
 	}
 	out := map[string]any{"docs": docs, "bookmark": skipBookmark(skip + len(docs))}
-	if md, err := rs.Metadata(); err == nil {
+	if md, err := rs.Metadata(); err == nil && md != nil {
 		if md.Bookmark != "" {
 			out["bookmark"] = md.Bookmark
 		}
