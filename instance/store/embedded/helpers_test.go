@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	kivik "github.com/go-kivik/kivik/v4"
+	"github.com/go-kivik/kivik/v4/driver"
 )
 
 // newTestDB returns a fresh database on a new client in a temporary directory.
@@ -92,3 +93,6 @@ func countRows(t testing.TB, kc *kivik.Client, name, table string) int {
 	}
 	return n
 }
+
+// driverChange wraps driver.Change for tests that call the driver directly.
+type driverChange struct{ driver.Change }

@@ -88,3 +88,46 @@ func TestFileNamesStayInDirectory(t *testing.T) {
 		t.Error("WAL file taken for a database")
 	}
 }
+
+// TestLongpollSurvivesIdleClose closes the database under a waiting longpoll feed: the feed
+// re-opens it and still sees the next write.
+func TestLongpollSurvivesIdleClose(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := newClient(t.TempDir())
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.CreateDB(ctx, "lp", nil); err != nil {
+		t.Fatal(err)
+	}
+	d := &db{c: c, name: "lp"}
+	feed, err := d.Changes(ctx, kivik.Params(map[string]any{"feed": "longpoll", "since": "now"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		var ch driverChange
+		if err := feed.Next(&ch.Change); err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		got <- ch.ID
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for openCount(c) > 0 && time.Now().Before(deadline) { // wait until the feed waits
+		c.closeIdle(time.Now().Add(time.Hour))
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := d.Put(ctx, "x", map[string]any{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case id := <-got:
+		if id != "x" {
+			t.Fatalf("feed got %s", id)
+		}
+	case <-ctx.Done():
+		t.Fatal("feed did not wake after the database was re-opened")
+	}
+}

@@ -206,3 +206,27 @@ func TestGetOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDeletingWinnerPromotesConflict(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := newTestDB(t)
+	docs := []any{
+		replicated("d", "2-b", 2, []string{"b", "a"}, map[string]any{"v": "b"}),
+		replicated("d", "2-c", 2, []string{"c", "a"}, map[string]any{"v": "c"}),
+	}
+	if _, err := db.BulkDocs(ctx, docs, kivik.Param("new_edits", false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Delete(ctx, "d", "2-c"); err != nil {
+		t.Fatal(err)
+	}
+	got := getMap(t, db, "d", kivik.Param("deleted_conflicts", true))
+	if got["_rev"] != "2-b" || got["v"] != "b" || len(got["_deleted_conflicts"].([]any)) != 1 {
+		t.Fatalf("after deleting the winner = %v", got)
+	}
+	stats, err := db.Stats(ctx)
+	if err != nil || stats.DocCount != 1 || stats.DeletedCount != 0 {
+		t.Fatalf("stats = %+v, %v", stats, err)
+	}
+}
