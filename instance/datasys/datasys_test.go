@@ -47,10 +47,10 @@ func serveData(t *testing.T, client *kivik.Client) (base string, newDoctype func
 	}
 }
 
-func runSuite(t *testing.T, client *kivik.Client) {
+func runSuite(t *testing.T, client *kivik.Client, overPouchDB bool) {
 	base, newDoctype := serveData(t, client)
 	datasystest.Run(t, func(t *testing.T) datasystest.Target {
-		return datasystest.Target{URL: base + "/data/" + newDoctype(), Hearth: true}
+		return datasystest.Target{URL: base + "/data/" + newDoctype(), Hearth: true, OverPouchDB: overPouchDB}
 	})
 }
 
@@ -60,7 +60,7 @@ func TestConformanceCouchDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runSuite(t, client)
+	runSuite(t, client, true)
 }
 
 func TestConformanceEmbedded(t *testing.T) {
@@ -69,5 +69,5 @@ func TestConformanceEmbedded(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
-	runSuite(t, client)
+	runSuite(t, client, false)
 }

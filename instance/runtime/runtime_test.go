@@ -21,9 +21,10 @@ func TestConformanceThroughRuntime(t *testing.T) {
 			doctype := fmt.Sprintf("io.hearth.conf%d", n.Add(1))
 			tok := h.token(t, "conformance.test", doctype)
 			return datasystest.Target{
-				URL:    "http://conformance.test/data/" + doctype,
-				Client: &http.Client{Transport: bearer{token: tok, base: h.client.Transport}},
-				Hearth: true,
+				URL:         "http://conformance.test/data/" + doctype,
+				Client:      &http.Client{Transport: bearer{token: tok, base: h.client.Transport}},
+				Hearth:      true,
+				OverPouchDB: cfg.CouchDBURL != "",
 			}
 		})
 	})

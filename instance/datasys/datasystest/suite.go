@@ -20,6 +20,10 @@ type Target struct {
 	URL    string       // database URL without trailing slash, e.g. http://127.0.0.1:P/io.hearth.t1
 	Client *http.Client // adds auth if needed; nil means http.DefaultClient
 	Hearth bool         // Hearth-only rules apply
+	// OverPouchDB is set for Hearth on the CouchDB backend served by pouchdb-server: Hearth
+	// passes on what that server answers for _all_docs offsets and the reason of a deleted
+	// document, where it differs from CouchDB.
+	OverPouchDB bool
 }
 
 // testCase is one conformance check run on its own fresh database.
