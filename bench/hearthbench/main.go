@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -72,11 +74,13 @@ func run(ctx context.Context, cfg config, out, logw io.Writer) error {
 		"instances": b.phaseInstances, "inproc": b.phaseInproc,
 	}
 	start := time.Now()
+	b.rep.remark("load average at start: %s", loadAvg())
 	for _, p := range phases {
 		if cfg.runs(p) && ctx.Err() == nil {
 			steps[p](ctx)
 		}
 	}
+	b.rep.remark("load average at end: %s (the servers and this client share these CPUs)", loadAvg())
 	fmt.Fprintf(out, "\nHearth benchmarks (%s, %d clients, %v measured after %v warm-up, %d docs)\n\n",
 		time.Since(start).Round(time.Second), cfg.clients, cfg.win.measure, cfg.win.warmup, cfg.docs)
 	b.rep.print(out)
@@ -84,6 +88,19 @@ func run(ctx context.Context, cfg config, out, logw io.Writer) error {
 		return fmt.Errorf("hearthbench: stopped early: %w", err)
 	}
 	return nil
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages and the CPU count.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%s %s %s on %d CPUs", f[0], f[1], f[2], runtime.NumCPU())
 }
 
 // progress prints what the run is doing.
