@@ -93,9 +93,12 @@ func (d *db) AllDocs(ctx context.Context, options driver.Options) (driver.Rows, 
 		if hasKeys {
 			return h.keyRows(ctx, keys, q, out)
 		}
-		return h.rangeRows(ctx, q, out)
+		return h.rangeOffset(ctx, q, out)
 	})
-	return out, err
+	if err != nil || hasKeys {
+		return out, err
+	}
+	return newRangeRows(ctx, d, q, out), nil
 }
 
 // DesignDocs lists the design documents, with the options of AllDocs.
@@ -120,51 +123,12 @@ func (d *db) DesignDocs(ctx context.Context, options driver.Options) (driver.Row
 		if err := h.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM docs WHERE deleted = 0`).Scan(&out.total); err != nil {
 			return fmt.Errorf("embedded: design docs: %w", err)
 		}
-		return h.rangeRows(ctx, q, out)
+		return h.rangeOffset(ctx, q, out)
 	})
-	return out, err
-}
-
-func (h *handle) rangeRows(ctx context.Context, q *rangeQuery, out *sliceRows) error {
-	cond, args := q.where()
-	order := "ASC"
-	if q.descending {
-		order = "DESC"
-	}
-	if q.hasStart {
-		op := map[bool]string{false: "<", true: ">"}[q.descending]
-		err := h.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM docs WHERE deleted = 0 AND id `+op+` ?`,
-			q.start).Scan(&out.offset)
-		if err != nil {
-			return fmt.Errorf("embedded: all docs: %w", err)
-		}
-	}
-	out.offset += q.skip
-	rows, err := h.rdb.QueryContext(ctx, `SELECT id, rev FROM docs WHERE `+cond+` ORDER BY id `+order+
-		` LIMIT ? OFFSET ?`, append(args, q.limit, q.skip)...)
 	if err != nil {
-		return fmt.Errorf("embedded: all docs: %w", err)
+		return nil, err
 	}
-	var ids, revs []string
-	for rows.Next() {
-		var id, rev string
-		if err := rows.Scan(&id, &rev); err != nil {
-			_ = rows.Close()
-			return fmt.Errorf("embedded: all docs: %w", err)
-		}
-		ids, revs = append(ids, id), append(revs, rev)
-	}
-	if err := errorsJoin(rows.Err(), rows.Close()); err != nil {
-		return fmt.Errorf("embedded: all docs: %w", err)
-	}
-	for i, id := range ids {
-		row, err := h.docRow(ctx, id, revs[i], false, q)
-		if err != nil {
-			return err
-		}
-		out.rows = append(out.rows, row)
-	}
-	return nil
+	return newRangeRows(ctx, d, q, out), nil
 }
 
 // docRow makes the _all_docs row of a document.

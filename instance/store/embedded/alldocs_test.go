@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -79,5 +80,44 @@ func TestDesignDocs(t *testing.T) {
 	}
 	if err := rows.Err(); err != nil || !slices.Equal(got, []string{"_design/a", "_design/b"}) {
 		t.Fatalf("design docs = %v, %v", got, err)
+	}
+}
+
+func TestAllDocsPages(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := newTestDB(t)
+	docs := make([]any, 1234)
+	for i := range docs {
+		docs[i] = map[string]any{"_id": fmt.Sprintf("d%05d", i)}
+	}
+	if _, err := db.BulkDocs(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		opts        map[string]any
+		count       int
+		first, last string
+	}{
+		{"all", nil, 1234, "d00000", "d01233"},
+		{"skip and limit across pages", map[string]any{"skip": 10, "limit": 700}, 700, "d00010", "d00709"},
+		{"descending", map[string]any{"descending": true, "limit": 600}, 600, "d01233", "d00634"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := db.AllDocs(ctx, kivik.Params(tt.opts))
+			var got []string
+			for rows.Next() {
+				id, _ := rows.ID()
+				got = append(got, id)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tt.count || got[0] != tt.first || got[len(got)-1] != tt.last {
+				t.Fatalf("%d rows from %s to %s", len(got), got[0], got[len(got)-1])
+			}
+		})
 	}
 }

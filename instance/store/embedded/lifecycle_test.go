@@ -115,10 +115,10 @@ func TestLongpollSurvivesIdleClose(t *testing.T) {
 		got <- ch.ID
 	}()
 	deadline := time.Now().Add(5 * time.Second)
-	for openCount(c) > 0 && time.Now().Before(deadline) { // wait until the feed waits
-		c.closeIdle(time.Now().Add(time.Hour))
+	for !idleOpen(c, "lp") && time.Now().Before(deadline) { // until the feed waits
 		time.Sleep(time.Millisecond)
 	}
+	c.closeIdle(time.Now().Add(time.Hour))
 	if _, err := d.Put(ctx, "x", map[string]any{}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -130,4 +130,12 @@ func TestLongpollSurvivesIdleClose(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("feed did not wake after the database was re-opened")
 	}
+}
+
+// idleOpen tells whether database name is open and unused.
+func idleOpen(c *client, name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := c.handles[name]
+	return h != nil && h.refs == 0
 }
