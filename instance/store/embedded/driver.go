@@ -1,9 +1,3 @@
-// Package embedded is Hearth's own kivik driver: a CouchDB-semantics document store kept in one
-// SQLite file per database, for self-hosted instances that run with no external service.
-//
-// Open it with kivik.New(DriverName, dir). Every write to a database goes through one writer
-// goroutine that commits pending operations in one fsynced transaction (group commit), so an
-// acknowledged write survives a crash while many concurrent writers share each fsync.
 package embedded
 
 import (

@@ -1,0 +1,25 @@
+// Package embedded is Hearth's own kivik driver: a CouchDB-semantics document store kept in one
+// SQLite file per database, for self-hosted instances that run with no external service.
+//
+// Open it with kivik.New(DriverName, dir); databases are files in dir, opened on use and closed
+// after a minute unused. Every write to a database goes through one writer goroutine that
+// applies all pending operations in one transaction and commits once (WAL, synchronous=FULL):
+// an acknowledged write survives kill -9, and concurrent writers share each fsync.
+//
+// It behaves as CouchDB 3 behind kivik's CouchDB driver, with these choices callers may notice:
+//
+//   - Errors are *Error values carrying the HTTP status (kivik.HTTPStatus reads it), CouchDB's
+//     error word (Name) and reason (Reason, also Error()).
+//   - Bodies of revisions that are no longer leaves are dropped at once, as after a compaction:
+//     Get with ?rev= of such a revision answers 404 "missing".
+//   - BulkDocs with new_edits=false answers only the documents that failed, as CouchDB does.
+//   - OpenRevs and BulkGet answer a revision they cannot return as a row with ID, Rev and a 404
+//     Error ("missing", or "deleted" when BulkGet asked for no rev and the document is deleted).
+//   - AllDocs with keys answers a missing key as a row with only Key and a 404 "not_found" Error,
+//     and a deleted document as {"rev", "deleted": true} with a null doc.
+//   - Sequences are integers rendered as strings; since also accepts "now" and "N-opaque". A
+//     changes feed lists each document once, at its latest revision, as CouchDB does for a
+//     reader that lags behind.
+//   - Find plans with package mangoindex over json indexes kept up to date in each write's
+//     transaction; Compact drops attachment bytes no revision refers to; views answer 501.
+package embedded
