@@ -70,3 +70,28 @@ func BenchmarkOpen(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUpdateLongHistory measures updating a document that has a full history of
+// revsLimit revisions.
+func BenchmarkUpdateLongHistory(b *testing.B) {
+	_, db := newTestDB(b)
+	ctx := context.Background()
+	rev := ""
+	put := func() {
+		doc := map[string]any{"n": 1}
+		if rev != "" {
+			doc["_rev"] = rev
+		}
+		var err error
+		if rev, err = db.Put(ctx, "hot", doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < revsLimit+10; i++ {
+		put()
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		put()
+	}
+}

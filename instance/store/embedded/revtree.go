@@ -1,8 +1,6 @@
 package embedded
 
 import (
-	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,28 +35,6 @@ func parseRev(rev string) (gen int, hash string, ok bool) {
 func revGen(rev string) int {
 	n, _, _ := parseRev(rev)
 	return n
-}
-
-func decodeTree(data []byte) (revTree, error) {
-	var nodes []*revNode
-	if err := json.Unmarshal(data, &nodes); err != nil {
-		return nil, fmt.Errorf("%w: %w", errBadStoredDoc, err)
-	}
-	t := make(revTree, len(nodes))
-	for _, n := range nodes {
-		t[n.Rev] = n
-	}
-	return t, nil
-}
-
-func (t revTree) encode() []byte {
-	nodes := make([]*revNode, 0, len(t))
-	for _, n := range t {
-		nodes = append(nodes, n)
-	}
-	sort.Slice(nodes, func(i, j int) bool { return revLess(nodes[i].Rev, nodes[j].Rev) })
-	data, _ := json.Marshal(nodes) // cannot fail: plain strings and bools
-	return data
 }
 
 // revLess orders revs by generation, then by rev id.

@@ -110,3 +110,32 @@ func TestParseRev(t *testing.T) {
 		}
 	}
 }
+
+func TestRevTreeCodec(t *testing.T) {
+	t.Parallel()
+	tree := revTree{}
+	chain(tree, "1-a", "2-b", "3-c")
+	tree.merge([]string{"3-d", "2-b"}, true)
+	tree.merge([]string{"7-x", "6-y"}, false) // a stemmed branch: 6-y has no parent
+	back, err := decodeTree(tree.encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != len(tree) {
+		t.Fatalf("%d nodes back, want %d", len(back), len(tree))
+	}
+	for rev, n := range tree {
+		if *back[rev] != *n {
+			t.Errorf("%s = %+v, want %+v", rev, *back[rev], *n)
+		}
+	}
+	legacy, err := decodeTree([]byte(`[{"r":"1-a"},{"r":"2-b","p":"1-a","d":true}]`))
+	if err != nil || legacy["2-b"].Parent != "1-a" || !legacy["2-b"].Deleted {
+		t.Fatalf("legacy tree = %v, %v", legacy, err)
+	}
+	for _, bad := range [][]byte{nil, {9}, {treeFormat, 5}, {treeFormat, 1, 3, 'a'}} {
+		if _, err := decodeTree(bad); err == nil {
+			t.Errorf("decodeTree(%v) accepted", bad)
+		}
+	}
+}
