@@ -118,3 +118,29 @@ func TestCompactDropsUnreferencedAttachments(t *testing.T) {
 		t.Fatalf("b/x = %q", data)
 	}
 }
+
+func TestAttsSince(t *testing.T) {
+	t.Parallel()
+	_, db := newTestDB(t)
+	rev1 := mustPut(t, db, "a", map[string]any{"_attachments": map[string]any{"old": map[string]any{"data": "b2xk"}}})
+	rev2 := mustPut(t, db, "a", map[string]any{"_rev": rev1, "_attachments": map[string]any{
+		"old": map[string]any{"stub": true}, "new": map[string]any{"data": "bmV3"},
+	}})
+	doc := getMap(t, db, "a", kivik.Param("attachments", true), kivik.Param("atts_since", `["`+rev1+`"]`))
+	atts := doc["_attachments"].(map[string]any)
+	if atts["old"].(map[string]any)["stub"] != true || atts["new"].(map[string]any)["data"] != "bmV3" {
+		t.Fatalf("attachments since %s = %v", rev1, atts)
+	}
+	rows := db.BulkGet(context.Background(), []kivik.BulkGetReference{{ID: "a", Rev: rev2, AttsSince: rev1}},
+		kivik.Param("attachments", true))
+	t.Cleanup(func() { _ = rows.Close() })
+	if !rows.Next() {
+		t.Fatal(rows.Err())
+	}
+	if err := rows.ScanDoc(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if atts := doc["_attachments"].(map[string]any); atts["old"].(map[string]any)["stub"] != true {
+		t.Fatalf("bulk get attachments = %v", atts)
+	}
+}

@@ -182,7 +182,14 @@ func (d *db) BulkGet(ctx context.Context, refs []driver.BulkGetReference, option
 			if err != nil {
 				return err
 			}
-			row := h.openRev(ctx, doc, ref.ID, ref.Rev, p.bool("latest"), o)
+			ro := o
+			if ref.AttsSince != "" {
+				ro.attsSince = attsSince(params{"atts_since": ref.AttsSince})
+				if len(ro.attsSince) == 0 {
+					ro.attsSince = []string{ref.AttsSince}
+				}
+			}
+			row := h.openRev(ctx, doc, ref.ID, ref.Rev, p.bool("latest"), ro)
 			if row.Error != nil {
 				row.Doc = bytes.NewReader(nil)
 			}

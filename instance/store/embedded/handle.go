@@ -66,7 +66,7 @@ func dsn(path string, readOnly bool) string {
 	u := (&url.URL{Path: path}).EscapedPath()
 	q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
 	if readOnly {
-		q += "&_pragma=query_only(1)"
+		q += "&_pragma=query_only(1)&_pragma=mmap_size(268435456)"
 	}
 	return "file:" + u + q
 }
@@ -109,7 +109,7 @@ func (h *handle) open(path string) (err error) {
 	}
 	// Few readers per database, dropped when unused: thousands of databases may be open.
 	h.rdb.SetMaxOpenConns(4)
-	h.rdb.SetMaxIdleConns(2)
+	h.rdb.SetMaxIdleConns(4)
 	h.rdb.SetConnMaxIdleTime(idleAfter / 2)
 	if h.rs, err = prepareStmts(ctx, h.rdb.PrepareContext); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 // getOpts are the Get options that shape a rendered document.
 type getOpts struct {
 	revs, revsInfo, conflicts, deletedConflicts, attachments, localSeq bool
+	attsSince                                                          []string // revs the caller has
 }
 
 func parseGetOpts(p params) getOpts {
@@ -24,13 +25,14 @@ func parseGetOpts(p params) getOpts {
 		conflicts:        p.bool("conflicts") || meta,
 		deletedConflicts: p.bool("deleted_conflicts") || meta,
 		attachments:      p.bool("attachments"),
+		attsSince:        attsSince(p),
 		localSeq:         p.bool("local_seq"),
 	}
 }
 
 // needsTree tells whether rendering with o reads the revision tree.
 func (o getOpts) needsTree() bool {
-	return o.revs || o.revsInfo || o.conflicts || o.deletedConflicts
+	return o.revs || o.revsInfo || o.conflicts || o.deletedConflicts || len(o.attsSince) > 0
 }
 
 // renderer turns stored revisions into CouchDB's JSON documents.
@@ -61,7 +63,11 @@ func (r renderer) render(id, rev string, row *revRow, doc *docRow, o getOpts) ([
 		b.Write(inner[1 : len(inner)-1])
 	}
 	if len(row.Atts) > 0 {
-		atts, err := r.attachments(row.Atts, o.attachments)
+		knownGen := 0 // with atts_since, attachments the caller has get no data
+		if o.attachments && doc != nil && doc.Tree != nil {
+			knownGen = knownGeneration(doc.Tree, rev, o.attsSince)
+		}
+		atts, err := r.attachments(row.Atts, o.attachments, knownGen)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +142,7 @@ type attJSON struct {
 	Data        string `json:"data,omitempty"`
 }
 
-func (r renderer) attachments(atts attMetas, withData bool) ([]byte, error) {
+func (r renderer) attachments(atts attMetas, withData bool, knownGen int) ([]byte, error) {
 	names := make([]string, 0, len(atts))
 	for n := range atts {
 		names = append(names, n)
@@ -146,8 +152,9 @@ func (r renderer) attachments(atts attMetas, withData bool) ([]byte, error) {
 	b.WriteByte('{')
 	for i, n := range names {
 		m := atts[n]
-		a := attJSON{ContentType: m.ContentType, RevPos: m.RevPos, Digest: m.Digest, Length: m.Length, Stub: !withData}
-		if withData {
+		data := withData && m.RevPos > knownGen
+		a := attJSON{ContentType: m.ContentType, RevPos: m.RevPos, Digest: m.Digest, Length: m.Length, Stub: !data}
+		if data {
 			var data []byte
 			if err := r.blobs.QueryRowContext(r.ctx, m.Digest).Scan(&data); err != nil {
 				return nil, fmt.Errorf("embedded: read attachment %s: %w", n, err)
@@ -168,3 +175,30 @@ func (r renderer) attachments(atts attMetas, withData bool) ([]byte, error) {
 }
 
 func isLocal(id string) bool { return strings.HasPrefix(id, "_local/") }
+
+// attsSince reads the atts_since option: a JSON array of revs, or a list.
+func attsSince(p params) []string {
+	revs, _, err := p.strings("atts_since")
+	if err != nil {
+		return nil
+	}
+	return revs
+}
+
+// knownGeneration is the highest generation among since that is an ancestor of rev (or rev
+// itself): the caller has every attachment added up to it.
+func knownGeneration(t revTree, rev string, since []string) int {
+	if len(since) == 0 {
+		return 0
+	}
+	known := 0
+	hist := t.history(rev)
+	for _, s := range since {
+		for _, h := range hist {
+			if h == s {
+				known = max(known, revGen(s))
+			}
+		}
+	}
+	return known
+}
