@@ -91,6 +91,7 @@ func (c *client) CreateDB(_ context.Context, name string, _ driver.Options) erro
 	}
 	h := newHandle(name)
 	if err := h.open(c.path(name)); err != nil {
+		_ = c.removeFiles(name) // what open left; the open error is the one to report
 		return err
 	}
 	h.lastUse = time.Now()
@@ -125,11 +126,17 @@ func (c *client) DestroyDB(ctx context.Context, name string, _ driver.Options) e
 	if h != nil {
 		select {
 		case <-h.drained:
+			_ = h.close() // the files go away below
 		case <-ctx.Done():
+			go func() { <-h.drained; _ = h.close() }() // the database stays
 			return ctx.Err()
 		}
-		h.close()
 	}
+	return c.removeFiles(name)
+}
+
+// removeFiles deletes the files of database name.
+func (c *client) removeFiles(name string) error {
 	p := c.path(name)
 	for _, ext := range []string{"-wal", "-shm", "-journal"} {
 		_ = os.Remove(p + ext) // may not exist
