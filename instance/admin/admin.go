@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,6 +93,8 @@ func (s *Server) Handler() http.Handler {
 	r.POST("/instances/:domain/tokens", s.wrap(s.issueToken))
 	r.POST("/instances/:domain/block", s.wrap(s.setState(tenants.StateBlocked)))
 	r.POST("/instances/:domain/unblock", s.wrap(s.setState(tenants.StateActive)))
+	// Profiles of the running runtime, behind the same secret.
+	r.GET("/debug/pprof/*name", gin.WrapF(pprofHandler))
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such admin endpoint."})
 	})
@@ -129,6 +132,22 @@ func (s *Server) wrap(h func(*gin.Context) error) gin.HandlerFunc {
 }
 
 var errBadRequest = errors.New("admin: bad request")
+
+// pprofHandler serves net/http/pprof's profiles under /debug/pprof/.
+func pprofHandler(w http.ResponseWriter, r *http.Request) {
+	switch strings.TrimPrefix(r.URL.Path, "/debug/pprof/") {
+	case "profile":
+		pprof.Profile(w, r)
+	case "trace":
+		pprof.Trace(w, r)
+	case "symbol":
+		pprof.Symbol(w, r)
+	case "cmdline":
+		pprof.Cmdline(w, r)
+	default:
+		pprof.Index(w, r)
+	}
+}
 
 // InstanceView is what the admin API shows of an instance.
 type InstanceView struct {
