@@ -131,32 +131,34 @@ func (d *db) DesignDocs(ctx context.Context, options driver.Options) (driver.Row
 	return newRangeRows(ctx, d, q, out), nil
 }
 
-// docRow makes the _all_docs row of a document.
+// docRow makes the _all_docs row of a document listed at rev. With include_docs, the row
+// shows the document as it is now, read in one query with its body.
 func (h *handle) docRow(ctx context.Context, id, rev string, deleted bool, q *rangeQuery) (driver.Row, error) {
+	row := driver.Row{ID: id, Key: jsonKey(id)}
+	if q.includeDocs && !deleted {
+		doc, r, err := loadWinner(ctx, h.rs.selWinner, id, q.o.needsTree())
+		if err != nil {
+			return row, err
+		}
+		if doc != nil {
+			rev, deleted = doc.Rev, doc.Deleted
+		}
+		if doc != nil && !deleted {
+			body, err := h.renderer(ctx).render(id, rev, r, doc, q.o)
+			if err != nil {
+				return row, err
+			}
+			row.Doc = bytes.NewReader(body)
+		}
+	}
 	value := `{"rev":"` + rev + `"}`
 	if deleted {
 		value = `{"rev":"` + rev + `","deleted":true}`
 	}
-	row := driver.Row{ID: id, Key: jsonKey(id), Value: strings.NewReader(value)}
-	if !q.includeDocs {
-		return row, nil
-	}
-	if deleted {
+	row.Value = strings.NewReader(value)
+	if q.includeDocs && row.Doc == nil {
 		row.Doc = strings.NewReader("null")
-		return row, nil
 	}
-	var doc *docRow
-	if q.o.conflicts {
-		var err error
-		if doc, err = loadDoc(ctx, h.rs.selDoc, id); err != nil {
-			return row, err
-		}
-	}
-	_, body, err := h.renderRev(ctx, doc, id, rev, q.o)
-	if err != nil {
-		return row, err
-	}
-	row.Doc = bytes.NewReader(body)
 	return row, nil
 }
 

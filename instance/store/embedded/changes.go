@@ -281,6 +281,9 @@ func (f *changesFeed) buffer(ctx context.Context, h *handle, ids []string, docs 
 		}
 		if f.includeDocs {
 			_, body, err := h.renderRev(ctx, doc, id, doc.Rev, f.o)
+			if isNotFound(err) {
+				continue // replaced since it was listed: its newer change comes later
+			}
 			if err != nil {
 				return err
 			}

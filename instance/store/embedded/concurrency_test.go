@@ -95,3 +95,51 @@ func TestGroupCommitManyDocs(t *testing.T) {
 		t.Fatalf("%d changes, %v", len(seen), err)
 	}
 }
+
+// TestReadsDuringWrites lists documents with their bodies while they are being rewritten:
+// no read may fail because a listed revision was replaced meanwhile.
+func TestReadsDuringWrites(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, db := newTestDB(t)
+	revs := make([]string, 300)
+	for i := range revs {
+		revs[i] = mustPut(t, db, fmt.Sprintf("d%03d", i), map[string]any{"n": 0})
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := 1; ctx.Err() == nil; n++ {
+			i := n % len(revs)
+			r, err := db.Put(ctx, fmt.Sprintf("d%03d", i), map[string]any{"_rev": revs[i], "n": n})
+			if err != nil {
+				if ctx.Err() == nil {
+					t.Errorf("put: %v", err)
+				}
+				return
+			}
+			revs[i] = r
+		}
+	}()
+	for round := 0; round < 30; round++ {
+		ch := db.Changes(ctx, kivik.Params(map[string]any{"include_docs": true, "style": "all_docs"}))
+		for ch.Next() { //nolint:revive // reading is the test
+		}
+		if err := ch.Err(); err != nil {
+			t.Fatalf("changes: %v", err)
+		}
+		rows := db.AllDocs(ctx, kivik.IncludeDocs())
+		for rows.Next() {
+			var doc map[string]any
+			if err := rows.ScanDoc(&doc); err != nil || doc == nil {
+				t.Fatalf("all docs row: %v, %v", doc, err)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("all docs: %v", err)
+		}
+	}
+	cancel()
+	<-done
+}
