@@ -184,8 +184,7 @@ func (f *changesFeed) wait() error {
 	err := f.d.use(func(h *handle) error {
 		seq, w := h.changed()
 		if seq > f.scanned {
-			f.caughtUp = false
-			return nil
+			return f.catchUp(f.ctx, h)
 		}
 		wake, dead = w, h.dead
 		return nil
@@ -200,8 +199,7 @@ func (f *changesFeed) wait() error {
 		timeout = t.C
 	}
 	select {
-	case <-wake:
-		f.caughtUp = false
+	case <-wake: // the next round catches up
 	case <-dead: // closed when idle or destroyed: the next round re-opens or ends
 	case <-timeout:
 		f.finished = true

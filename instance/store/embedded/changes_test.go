@@ -188,3 +188,41 @@ func TestChangesSelectorFilter(t *testing.T) {
 		t.Fatal("unknown filter accepted")
 	}
 }
+
+// TestChangesLiveFeedSeesEveryRevision: a caught-up feed reads the commits it missed from
+// memory, every revision; past maxEvents it falls back to one change per document.
+func TestChangesLiveFeedSeesEveryRevision(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, db := newTestDB(t)
+	ch := db.Changes(ctx, kivik.Params(map[string]any{"feed": "continuous", "since": "now", "style": "all_docs"}))
+	t.Cleanup(func() { _ = ch.Close() })
+	mustPut(t, db, "canary", map[string]any{})
+	if !ch.Next() || ch.ID() != "canary" {
+		t.Fatalf("canary: %v", ch.Err())
+	}
+	rev := ""
+	var want []string
+	for i := 0; i < 3; i++ {
+		doc := map[string]any{"i": i}
+		if rev != "" {
+			doc["_rev"] = rev
+		}
+		rev = mustPut(t, db, "d", doc)
+		want = append(want, rev)
+	}
+	var got []string
+	for len(got) < 3 && ch.Next() {
+		got = append(got, ch.Changes()...)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("revisions = %v, want %v", got, want)
+	}
+	for i := 0; i < maxEvents+10; i++ {
+		rev = mustPut(t, db, "d", map[string]any{"_rev": rev})
+	}
+	if !ch.Next() || ch.ID() != "d" || !slices.Equal(ch.Changes(), []string{rev}) {
+		t.Fatalf("after overflow: %s %v, want d at %s (%v)", ch.ID(), ch.Changes(), rev, ch.Err())
+	}
+}

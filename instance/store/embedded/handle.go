@@ -37,10 +37,12 @@ type handle struct {
 
 	indexes atomic.Pointer[[]storedIndex] // Mango indexes; replaced by the writer
 
-	seq    int64 // guarded by the writer goroutine: last sequence used
-	notify sync.Mutex
-	pubSeq int64         // guarded by notify: last committed sequence
-	wake   chan struct{} // guarded by notify: closed and replaced at every commit
+	seq        int64 // guarded by the writer goroutine: last sequence used
+	notify     sync.Mutex
+	pubSeq     int64         // guarded by notify: last committed sequence
+	wake       chan struct{} // guarded by notify: closed and replaced at every commit
+	events     []changeEvent // guarded by notify: the latest committed changes, oldest first
+	eventsFrom int64         // guarded by notify: every change from this sequence on is in events
 
 	closeOnce sync.Once
 	closeErr  error
@@ -117,7 +119,7 @@ func (h *handle) open(path string) (err error) {
 	if err = h.wconn.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM docs`).Scan(&h.seq); err != nil {
 		return fmt.Errorf("embedded: open %s: %w", h.name, err)
 	}
-	h.pubSeq = h.seq
+	h.pubSeq, h.eventsFrom = h.seq, h.seq+1
 	if err = h.loadIndexes(ctx); err != nil {
 		return err
 	}
@@ -173,14 +175,4 @@ func (h *handle) changed() (int64, <-chan struct{}) {
 	h.notify.Lock()
 	defer h.notify.Unlock()
 	return h.pubSeq, h.wake
-}
-
-func (h *handle) publish(seq int64) {
-	h.notify.Lock()
-	defer h.notify.Unlock()
-	if seq != h.pubSeq {
-		h.pubSeq = seq
-		close(h.wake)
-		h.wake = make(chan struct{})
-	}
 }

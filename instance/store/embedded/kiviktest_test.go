@@ -85,10 +85,6 @@ func suiteConfig() kt.SuiteConfig {
 		"DeleteIndex/RW/Admin/NotFoundName.status": http.StatusNotFound,
 
 		"Changes/Continuous.options": kivik.Params(map[string]any{"feed": "continuous", "since": "now"}),
-		// The test writes three revisions before it reads them and expects all three, as
-		// CouchDB streams each one as it happens; like CouchDB for a slow reader, this engine
-		// lists each document once, at its latest revision. TestChangesContinuous covers it.
-		"Changes/Continuous.skip": true,
 
 		// Get ?rev= of a revision that is no longer a leaf answers 404: bodies of inner
 		// revisions are dropped at once, as after a CouchDB compaction.

@@ -45,12 +45,14 @@ func (w *wtx) parentAtts(id, rev string) (attMetas, error) {
 // saveTree stores the tree of doc id at a new sequence.
 func (w *wtx) saveTree(id string, tree revTree) error {
 	tree.stem(revsLimit)
-	win := tree.winner()
+	leaves := tree.leaves()
+	win := leaves[0]
 	w.h.seq++
 	_, err := w.st.upsertDoc.ExecContext(w.ctx, id, w.h.seq, win.Deleted, win.Rev, tree.encode())
 	if err != nil {
 		return fmt.Errorf("embedded: write %s: %w", id, err)
 	}
+	w.events = append(w.events, newChangeEvent(w.h.seq, id, leaves))
 	return w.reindex(id, tree)
 }
 

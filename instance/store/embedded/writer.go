@@ -20,9 +20,10 @@ type writeOp struct {
 
 // wtx is the state of the batch transaction an operation runs in.
 type wtx struct {
-	ctx context.Context
-	h   *handle
-	st  *stmts
+	ctx    context.Context
+	h      *handle
+	st     *stmts
+	events []changeEvent // changes made so far, published at commit
 }
 
 // submit queues fn for the writer and waits until its batch was committed (or failed).
@@ -124,7 +125,7 @@ func (h *handle) commit(batch []*writeOp, sp *savepoints) {
 		fail(err)
 		return
 	}
-	h.publish(h.seq)
+	h.publish(h.seq, w.events)
 	finish(batch, nil)
 }
 
@@ -158,12 +159,12 @@ func (sp *savepoints) run(ctx context.Context, w *wtx, op *writeOp) error {
 	if _, err := sp.begin.ExecContext(ctx); err != nil {
 		return err
 	}
-	seq := w.h.seq
+	seq, events := w.h.seq, len(w.events)
 	err := op.fn(w)
 	var opErr *Error
 	if errors.As(err, &opErr) {
 		op.err = err
-		w.h.seq = seq
+		w.h.seq, w.events = seq, w.events[:events]
 		if _, err := sp.rollback.ExecContext(ctx); err != nil {
 			return err
 		}
