@@ -31,7 +31,7 @@ type changesFeed struct {
 	docIDs      map[string]bool // nil: no filter
 	designOnly  bool
 	selector    *mangoindex.Query // filter=_selector; nil: none
-	timeout     time.Duration // 0: wait until the context ends
+	timeout     time.Duration     // 0: wait until the context ends
 
 	scanned   int64 // last sequence read, returned or filtered out
 	buf       []driver.Change
