@@ -18,8 +18,9 @@
 //   - AllDocs with keys answers a missing key as a row with only Key and a 404 "not_found" Error,
 //     and a deleted document as {"rev", "deleted": true} with a null doc.
 //   - Sequences are integers rendered as strings; since also accepts "now" and "N-opaque". A
-//     changes feed lists each document once, at its latest revision, as CouchDB does for a
-//     reader that lags behind.
+//     normal changes feed lists each document once, at its latest revision; a longpoll or
+//     continuous feed that keeps up sees every revision (the last 256 changes of an open
+//     database are kept in memory), else it too lists the latest revision only.
 //   - Find plans with package mangoindex over json indexes kept up to date in each write's
 //     transaction; Compact drops attachment bytes no revision refers to; views answer 501.
 package embedded
