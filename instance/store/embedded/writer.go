@@ -13,6 +13,7 @@ const maxBatch = 512
 // writeOp is one caller's write; fn applies it inside the batch transaction. An *Error from fn
 // fails this operation only; any other error fails the whole batch.
 type writeOp struct {
+	ctx  context.Context // an operation whose context ended before its batch is skipped
 	fn   func(w *wtx) error
 	err  error
 	done chan struct{}
@@ -26,9 +27,12 @@ type wtx struct {
 	events []changeEvent // changes made so far, published at commit
 }
 
-// submit queues fn for the writer and waits until its batch was committed (or failed).
+// submit queues fn for the writer and waits until its batch was committed (or failed). Once
+// queued, an operation is waited for even if ctx ends, so that its outcome is the one
+// reported (and fn's results are not read while it runs); the writer skips it if ctx ended
+// before its batch started.
 func (h *handle) submit(ctx context.Context, fn func(w *wtx) error) error {
-	op := &writeOp{fn: fn, done: make(chan struct{})}
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
 	case h.queue <- op:
 	case <-h.stopping:
@@ -44,10 +48,8 @@ func (h *handle) submit(ctx context.Context, fn func(w *wtx) error) error {
 		case <-op.done:
 			return op.err
 		default:
-			return errClosed
+			return errClosed // never started: fn does not run any more
 		}
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
@@ -156,6 +158,10 @@ func (sp *savepoints) close() error {
 
 // run applies op under a savepoint; it returns only errors that must fail the batch.
 func (sp *savepoints) run(ctx context.Context, w *wtx, op *writeOp) error {
+	if err := op.ctx.Err(); err != nil {
+		op.err = err
+		return nil
+	}
 	if _, err := sp.begin.ExecContext(ctx); err != nil {
 		return err
 	}
