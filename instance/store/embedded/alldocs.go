@@ -87,7 +87,10 @@ func (d *db) AllDocs(ctx context.Context, options driver.Options) (driver.Rows, 
 			return fmt.Errorf("embedded: all docs: %w", err)
 		}
 		if p.bool("update_seq") {
-			seq, _ := h.changed()
+			seq, err := h.lastSeq(ctx)
+		if err != nil {
+			return err
+		}
 			out.updateSeq = strconv.FormatInt(seq, 10)
 		}
 		if hasKeys {

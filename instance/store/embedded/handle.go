@@ -176,3 +176,12 @@ func (h *handle) changed() (int64, <-chan struct{}) {
 	defer h.notify.Unlock()
 	return h.pubSeq, h.wake
 }
+
+// lastSeq reads the last sequence from the file, which other clients may have advanced.
+func (h *handle) lastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := h.rdb.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM docs`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("embedded: read sequence of %s: %w", h.name, err)
+	}
+	return seq, nil
+}

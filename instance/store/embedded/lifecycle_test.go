@@ -139,3 +139,32 @@ func idleOpen(c *client, name string) bool {
 	h := c.handles[name]
 	return h != nil && h.refs == 0
 }
+
+// TestTwoClientsOneDirectory writes through two clients of the same files: sequences stay
+// unique because each batch reads the last one inside its transaction.
+func TestTwoClientsOneDirectory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, err := kivik.New(DriverName, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	if err := a.CreateDB(ctx, "shared"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := kivik.New(DriverName, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	for i := 0; i < 10; i++ {
+		mustPut(t, a.DB("shared"), "a"+string(rune('0'+i)), map[string]any{})
+		mustPut(t, b.DB("shared"), "b"+string(rune('0'+i)), map[string]any{})
+	}
+	stats, err := a.DB("shared").Stats(ctx)
+	if err != nil || stats.DocCount != 20 || stats.UpdateSeq != "20" {
+		t.Fatalf("stats = %+v, %v", stats, err)
+	}
+}

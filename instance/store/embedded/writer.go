@@ -116,6 +116,11 @@ func (h *handle) commit(batch []*writeOp, sp *savepoints) {
 		finish(batch, fmt.Errorf("embedded: write to %s: %w", h.name, err))
 		return
 	}
+	// Re-read the last sequence: another client of the same file may have written.
+	if err := sp.maxSeq.QueryRowContext(ctx).Scan(&h.seq); err != nil {
+		fail(err)
+		return
+	}
 	w := &wtx{ctx: ctx, h: h, st: h.ws}
 	for _, op := range batch {
 		if err := sp.run(ctx, w, op); err != nil {
@@ -131,7 +136,8 @@ func (h *handle) commit(batch []*writeOp, sp *savepoints) {
 	finish(batch, nil)
 }
 
-type savepoints struct{ begin, release, rollback *sql.Stmt }
+// savepoints are the statements the writer runs around operations.
+type savepoints struct{ begin, release, rollback, maxSeq *sql.Stmt }
 
 func prepareSavepoints(conn *sql.Conn) (*savepoints, error) {
 	ctx := context.Background()
@@ -146,6 +152,9 @@ func prepareSavepoints(conn *sql.Conn) (*savepoints, error) {
 	if sp.rollback, err = conn.PrepareContext(ctx, "ROLLBACK TO op"); err != nil {
 		return nil, err
 	}
+	if sp.maxSeq, err = conn.PrepareContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM docs"); err != nil {
+		return nil, err
+	}
 	return sp, nil
 }
 
@@ -153,7 +162,7 @@ func (sp *savepoints) close() error {
 	if sp == nil {
 		return nil
 	}
-	return errors.Join(sp.begin.Close(), sp.release.Close(), sp.rollback.Close())
+	return errors.Join(sp.begin.Close(), sp.release.Close(), sp.rollback.Close(), sp.maxSeq.Close())
 }
 
 // run applies op under a savepoint; it returns only errors that must fail the batch.
