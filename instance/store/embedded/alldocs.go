@@ -88,9 +88,9 @@ func (d *db) AllDocs(ctx context.Context, options driver.Options) (driver.Rows, 
 		}
 		if p.bool("update_seq") {
 			seq, err := h.lastSeq(ctx)
-		if err != nil {
-			return err
-		}
+			if err != nil {
+				return err
+			}
 			out.updateSeq = strconv.FormatInt(seq, 10)
 		}
 		if hasKeys {

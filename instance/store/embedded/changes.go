@@ -66,7 +66,7 @@ func (d *db) Changes(ctx context.Context, options driver.Options) (driver.Change
 func newChangesFeed(ctx context.Context, d *db, p params) (*changesFeed, error) {
 	f := &changesFeed{ctx: ctx, d: d, feed: p.str("feed"), descending: p.bool("descending"),
 		includeDocs: p.bool("include_docs"), allLeaves: p.str("style") == "all_docs",
-		o: getOpts{conflicts: p.bool("conflicts")}, closed: make(chan struct{})}
+		o: getOpts{conflicts: p.bool("conflicts"), attachments: p.bool("attachments")}, closed: make(chan struct{})}
 	switch f.feed {
 	case "", "normal":
 		f.feed = "normal"

@@ -61,8 +61,11 @@ CREATE TABLE IF NOT EXISTS mango_indexes (id INTEGER PRIMARY KEY, ddoc TEXT NOT 
 CREATE TABLE IF NOT EXISTS index_rows (index_id INTEGER NOT NULL, key BLOB NOT NULL, docid TEXT NOT NULL,
 	PRIMARY KEY (index_id, key, docid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS index_rows_doc ON index_rows (index_id, docid);
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 `
+
+// schemaVersion is the user_version of files with the schema above.
+const schemaVersion = 2
 
 func dsn(path string, readOnly bool) string {
 	u := (&url.URL{Path: path}).EscapedPath()
@@ -132,10 +135,21 @@ func (h *handle) initSchema(ctx context.Context) error {
 	if err := h.wconn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return fmt.Errorf("embedded: open %s: %w", h.name, err)
 	}
-	if version >= 1 {
+	if version >= schemaVersion {
 		return nil
 	}
-	if _, err := h.wconn.ExecContext(ctx, schema); err != nil {
+	// Files of version 1 may have the first mango_indexes table, which had no id and held
+	// definitions that were never used: it is replaced.
+	var hasID int
+	err := h.wconn.QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM pragma_table_info('mango_indexes') WHERE name = 'id'`).Scan(&hasID)
+	if err == nil && hasID == 0 {
+		_, err = h.wconn.ExecContext(ctx, `DROP TABLE IF EXISTS mango_indexes`)
+	}
+	if err == nil {
+		_, err = h.wconn.ExecContext(ctx, schema)
+	}
+	if err != nil {
 		return fmt.Errorf("embedded: create schema of %s: %w", h.name, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -166,5 +167,41 @@ func TestTwoClientsOneDirectory(t *testing.T) {
 	stats, err := a.DB("shared").Stats(ctx)
 	if err != nil || stats.DocCount != 20 || stats.UpdateSeq != "20" {
 		t.Fatalf("stats = %+v, %v", stats, err)
+	}
+}
+
+// TestOpensVersion1Files opens a file in the first schema: it is brought up to date.
+func TestOpensVersion1Files(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	conn, err := sql.Open("sqlite", dsn(filepath.Join(dir, fileName("old")), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(`CREATE TABLE docs (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, deleted INTEGER NOT NULL,
+		rev TEXT NOT NULL, tree BLOB NOT NULL);
+		CREATE TABLE revs (id TEXT NOT NULL, rev TEXT NOT NULL, deleted INTEGER NOT NULL, body BLOB NOT NULL,
+		atts BLOB, PRIMARY KEY (id, rev));
+		CREATE TABLE mango_indexes (ddoc TEXT NOT NULL, name TEXT NOT NULL, def BLOB NOT NULL, PRIMARY KEY (ddoc, name));
+		INSERT INTO docs VALUES ('a', 1, 0, '1-x', '[{"r":"1-x"}]');
+		INSERT INTO revs VALUES ('a', '1-x', 0, '{"v":1}', NULL);
+		PRAGMA user_version = 1;`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Close()
+	c, err := kivik.New(DriverName, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	db := c.DB("old")
+	if got := getMap(t, db, "a"); got["v"] != float64(1) || got["_rev"] != "1-x" {
+		t.Fatalf("old doc = %v", got)
+	}
+	mustPut(t, db, "a", map[string]any{"_rev": "1-x", "v": 2})
+	if err := db.CreateIndex(ctx, "", "", `{"fields":["v"]}`); err != nil {
+		t.Fatal(err)
 	}
 }

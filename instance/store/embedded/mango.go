@@ -72,15 +72,14 @@ func (w *wtx) reindex(id string, tree revTree, only ...storedIndex) error {
 		return err
 	}
 	for _, s := range list {
-		if _, err := w.h.wconn.ExecContext(w.ctx, `DELETE FROM index_rows WHERE index_id = ? AND docid = ?`, s.id, id); err != nil {
+		if _, err := w.st.delIndexRows.ExecContext(w.ctx, s.id, id); err != nil {
 			return fmt.Errorf("embedded: index %s: %w", id, err)
 		}
 		if doc == nil {
 			continue
 		}
 		if key, ok := s.ix.Key(doc); ok {
-			if _, err := w.h.wconn.ExecContext(w.ctx, `INSERT INTO index_rows (index_id, key, docid) VALUES (?, ?, ?)`,
-				s.id, key, id); err != nil {
+			if _, err := w.st.insIndexRow.ExecContext(w.ctx, s.id, key, id); err != nil {
 				return fmt.Errorf("embedded: index %s: %w", id, err)
 			}
 		}

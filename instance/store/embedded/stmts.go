@@ -13,6 +13,7 @@ type stmts struct {
 	selRev, insRev, delRev          *sql.Stmt
 	selBlob, hasBlob, insBlob       *sql.Stmt
 	selLocal, upsertLocal, delLocal *sql.Stmt
+	delIndexRows, insIndexRow       *sql.Stmt
 }
 
 type prepareFunc func(ctx context.Context, query string) (*sql.Stmt, error)
@@ -38,6 +39,8 @@ func prepareStmts(ctx context.Context, prepare prepareFunc) (*stmts, error) {
 		{&s.selLocal, `SELECT rev, body FROM local_docs WHERE id = ?`},
 		{&s.upsertLocal, `INSERT OR REPLACE INTO local_docs (id, rev, body) VALUES (?, ?, ?)`},
 		{&s.delLocal, `DELETE FROM local_docs WHERE id = ?`},
+		{&s.delIndexRows, `DELETE FROM index_rows WHERE index_id = ? AND docid = ?`},
+		{&s.insIndexRow, `INSERT INTO index_rows (index_id, key, docid) VALUES (?, ?, ?)`},
 	}
 	for _, l := range list {
 		st, err := prepare(ctx, l.query)
@@ -53,7 +56,7 @@ func prepareStmts(ctx context.Context, prepare prepareFunc) (*stmts, error) {
 func (s *stmts) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{s.selDoc, s.selWinner, s.upsertDoc, s.selRev, s.insRev, s.delRev, s.selBlob,
-		s.hasBlob, s.insBlob, s.selLocal, s.upsertLocal, s.delLocal} {
+		s.hasBlob, s.insBlob, s.selLocal, s.upsertLocal, s.delLocal, s.delIndexRows, s.insIndexRow} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
