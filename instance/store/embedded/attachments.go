@@ -99,8 +99,8 @@ func (w *wtx) editAtts(id, rev string, edit func(gen int, atts attMetas) error) 
 }
 
 // attachment finds an attachment of rev (or of the winner) of doc id.
-func (h *handle) attachment(ctx context.Context, docID, filename string, p params) (*attMeta, error) {
-	doc, err := loadDoc(ctx, h.rs.selDoc, docID)
+func attachment(ctx context.Context, rs *stmts, docID, filename string, p params) (*attMeta, error) {
+	doc, err := loadDoc(ctx, rs.selDoc, docID)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (h *handle) attachment(ctx context.Context, docID, filename string, p param
 	if err != nil {
 		return nil, err
 	}
-	row, err := loadRev(ctx, h.rs.selRev, docID, rev)
+	row, err := loadRev(ctx, rs.selRev, docID, rev)
 	if err != nil {
 		return nil, err
 	}
@@ -128,16 +128,18 @@ func (h *handle) attachment(ctx context.Context, docID, filename string, p param
 func (d *db) GetAttachment(ctx context.Context, docID, filename string, options driver.Options) (*driver.Attachment, error) {
 	var att *driver.Attachment
 	err := d.use(func(h *handle) error {
-		m, err := h.attachment(ctx, docID, filename, getParams(options))
-		if err != nil {
-			return err
-		}
-		var data []byte
-		if err := h.rs.selBlob.QueryRowContext(ctx, m.Digest).Scan(&data); err != nil {
-			return fmt.Errorf("embedded: read attachment: %w", err)
-		}
-		att = attachmentOf(filename, m, data)
-		return nil
+		return h.snapshot(ctx, func(rs *stmts) error {
+			m, err := attachment(ctx, rs, docID, filename, getParams(options))
+			if err != nil {
+				return err
+			}
+			var data []byte
+			if err := rs.selBlob.QueryRowContext(ctx, m.Digest).Scan(&data); err != nil {
+				return fmt.Errorf("embedded: read attachment: %w", err)
+			}
+			att = attachmentOf(filename, m, data)
+			return nil
+		})
 	})
 	return att, err
 }
@@ -145,7 +147,7 @@ func (d *db) GetAttachment(ctx context.Context, docID, filename string, options 
 func (d *db) GetAttachmentMeta(ctx context.Context, docID, filename string, options driver.Options) (*driver.Attachment, error) {
 	var att *driver.Attachment
 	err := d.use(func(h *handle) error {
-		m, err := h.attachment(ctx, docID, filename, getParams(options))
+		m, err := attachment(ctx, h.rs, docID, filename, getParams(options))
 		if err == nil {
 			att = attachmentOf(filename, m, nil)
 		}

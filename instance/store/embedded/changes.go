@@ -278,7 +278,7 @@ func (f *changesFeed) buffer(ctx context.Context, h *handle, ids []string, docs 
 			}
 		}
 		if f.includeDocs {
-			_, body, err := h.renderRev(ctx, doc, id, doc.Rev, f.o)
+			_, body, err := renderRev(ctx, h.rs, doc, id, doc.Rev, f.o)
 			if isNotFound(err) {
 				continue // replaced since it was listed: its newer change comes later
 			}

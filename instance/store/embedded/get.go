@@ -3,6 +3,8 @@ package embedded
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 
 	"github.com/go-kivik/kivik/v4/driver"
@@ -10,6 +12,20 @@ import (
 
 func (h *handle) renderer(ctx context.Context) renderer {
 	return renderer{ctx: ctx, blobs: h.rs.selBlob}
+}
+
+// snapshot runs fn with the read statements bound to one read transaction, so that its
+// several reads see one state of the database.
+func (h *handle) snapshot(ctx context.Context, fn func(rs *stmts) error) error {
+	tx, err := h.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("embedded: read %s: %w", h.name, err)
+	}
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
+	return fn(&stmts{
+		selDoc: tx.StmtContext(ctx, h.rs.selDoc), selWinner: tx.StmtContext(ctx, h.rs.selWinner),
+		selRev: tx.StmtContext(ctx, h.rs.selRev), selBlob: tx.StmtContext(ctx, h.rs.selBlob),
+	})
 }
 
 // pickRev resolves which revision of doc a read wants: the winner, or rev (with latest, the
@@ -45,17 +61,22 @@ func (h *handle) readDoc(ctx context.Context, id, rev string, p params) (string,
 	if rev == "" {
 		return h.readWinner(ctx, id, o)
 	}
-	doc, err := loadDoc(ctx, h.rs.selDoc, id)
-	if err != nil {
-		return "", nil, err
-	}
-	if doc == nil {
-		return "", nil, errNotFound("missing")
-	}
-	if rev, err = pickRev(doc, rev, p.bool("latest")); err != nil {
-		return "", nil, err
-	}
-	return h.renderRev(ctx, doc, id, rev, o)
+	var body []byte
+	err := h.snapshot(ctx, func(rs *stmts) error {
+		doc, err := loadDoc(ctx, rs.selDoc, id)
+		if err != nil {
+			return err
+		}
+		if doc == nil {
+			return errNotFound("missing")
+		}
+		if rev, err = pickRev(doc, rev, p.bool("latest")); err != nil {
+			return err
+		}
+		rev, body, err = renderRev(ctx, rs, doc, id, rev, o)
+		return err
+	})
+	return rev, body, err
 }
 
 // readWinner renders the winning revision of doc id, in one query.
@@ -74,15 +95,16 @@ func (h *handle) readWinner(ctx context.Context, id string, o getOpts) (string, 
 	return doc.Rev, body, err
 }
 
-func (h *handle) renderRev(ctx context.Context, doc *docRow, id, rev string, o getOpts) (string, []byte, error) {
-	row, err := loadRev(ctx, h.rs.selRev, id, rev)
+// renderRev renders revision rev of doc id, read through rs.
+func renderRev(ctx context.Context, rs *stmts, doc *docRow, id, rev string, o getOpts) (string, []byte, error) {
+	row, err := loadRev(ctx, rs.selRev, id, rev)
 	if err != nil {
 		return "", nil, err
 	}
 	if row == nil {
 		return "", nil, errNotFound("missing")
 	}
-	body, err := h.renderer(ctx).render(id, rev, row, doc, o)
+	body, err := renderer{ctx: ctx, blobs: rs.selBlob}.render(id, rev, row, doc, o)
 	return rev, body, err
 }
 
@@ -130,29 +152,33 @@ func (d *db) OpenRevs(ctx context.Context, docID string, revs []string, options 
 	o := parseGetOpts(p)
 	out := &sliceRows{}
 	err := d.use(func(h *handle) error {
-		doc, err := loadDoc(ctx, h.rs.selDoc, docID)
-		if err != nil {
-			return err
-		}
-		all := len(revs) == 1 && revs[0] == "all"
-		if doc == nil && all {
-			return errNotFound("missing")
-		}
-		if all {
-			revs = revs[:0:0]
-			for _, l := range doc.Tree.leaves() {
-				revs = append(revs, l.Rev)
-			}
-		}
-		for _, rev := range revs {
-			out.rows = append(out.rows, h.openRev(ctx, doc, docID, rev, p.bool("latest"), o))
-		}
-		return nil
+		return h.snapshot(ctx, func(rs *stmts) error { return openRevs(ctx, rs, docID, revs, p, o, out) })
 	})
 	return out, err
 }
 
-func (h *handle) openRev(ctx context.Context, doc *docRow, id, rev string, latest bool, o getOpts) driver.Row {
+func openRevs(ctx context.Context, rs *stmts, docID string, revs []string, p params, o getOpts, out *sliceRows) error {
+	doc, err := loadDoc(ctx, rs.selDoc, docID)
+	if err != nil {
+		return err
+	}
+	all := len(revs) == 1 && revs[0] == "all"
+	if doc == nil && all {
+		return errNotFound("missing")
+	}
+	if all {
+		revs = revs[:0:0]
+		for _, l := range doc.Tree.leaves() {
+			revs = append(revs, l.Rev)
+		}
+	}
+	for _, rev := range revs {
+		out.rows = append(out.rows, openRev(ctx, rs, doc, docID, rev, p.bool("latest"), o))
+	}
+	return nil
+}
+
+func openRev(ctx context.Context, rs *stmts, doc *docRow, id, rev string, latest bool, o getOpts) driver.Row {
 	missing := driver.Row{ID: id, Rev: rev, Error: errNotFound("missing")}
 	if doc == nil {
 		return missing
@@ -162,7 +188,7 @@ func (h *handle) openRev(ctx context.Context, doc *docRow, id, rev string, lates
 		missing.Error = err
 		return missing
 	}
-	r, body, err := h.renderRev(ctx, doc, id, r, o)
+	r, body, err := renderRev(ctx, rs, doc, id, r, o)
 	if err != nil {
 		missing.Error = err
 		return missing
@@ -171,31 +197,36 @@ func (h *handle) openRev(ctx context.Context, doc *docRow, id, rev string, lates
 }
 
 // BulkGet returns one row per reference: the document, or a row with ID, Rev and an Error
-// (404 "missing", or "deleted" when no rev was asked and the document is deleted).
+// (404 "missing", or "deleted" when no rev was asked and the document is deleted). All rows
+// come from one snapshot of the database.
 func (d *db) BulkGet(ctx context.Context, refs []driver.BulkGetReference, options driver.Options) (driver.Rows, error) {
 	p := getParams(options)
 	o := parseGetOpts(p)
 	out := &sliceRows{}
 	err := d.use(func(h *handle) error {
-		for _, ref := range refs {
-			doc, err := loadDoc(ctx, h.rs.selDoc, ref.ID)
-			if err != nil {
-				return err
-			}
-			ro := o
-			if ref.AttsSince != "" {
-				ro.attsSince = attsSince(params{"atts_since": ref.AttsSince})
-				if len(ro.attsSince) == 0 {
-					ro.attsSince = []string{ref.AttsSince}
-				}
-			}
-			row := h.openRev(ctx, doc, ref.ID, ref.Rev, p.bool("latest"), ro)
-			if row.Error != nil {
-				row.Doc = bytes.NewReader(nil)
-			}
-			out.rows = append(out.rows, row)
-		}
-		return nil
+		return h.snapshot(ctx, func(rs *stmts) error { return bulkGet(ctx, rs, refs, p, o, out) })
 	})
 	return out, err
+}
+
+func bulkGet(ctx context.Context, rs *stmts, refs []driver.BulkGetReference, p params, o getOpts, out *sliceRows) error {
+	for _, ref := range refs {
+		doc, err := loadDoc(ctx, rs.selDoc, ref.ID)
+		if err != nil {
+			return err
+		}
+		ro := o
+		if ref.AttsSince != "" {
+			ro.attsSince = attsSince(params{"atts_since": ref.AttsSince})
+			if len(ro.attsSince) == 0 {
+				ro.attsSince = []string{ref.AttsSince}
+			}
+		}
+		row := openRev(ctx, rs, doc, ref.ID, ref.Rev, p.bool("latest"), ro)
+		if row.Error != nil {
+			row.Doc = bytes.NewReader(nil)
+		}
+		out.rows = append(out.rows, row)
+	}
+	return nil
 }
