@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 
@@ -123,24 +124,27 @@ func (d *db) Get(ctx context.Context, docID string, options driver.Options) (*dr
 	return &driver.Document{Rev: rev, Body: io.NopCloser(bytes.NewReader(body))}, nil
 }
 
+// GetRev returns the winning rev (or checks the rev asked for) without rendering the body.
 func (d *db) GetRev(ctx context.Context, docID string, options driver.Options) (string, error) {
 	p := getParams(options)
 	var rev string
 	err := d.use(func(h *handle) error {
-		if isLocal(docID) {
-			var err error
-			rev, _, err = h.getLocal(ctx, docID)
+		var err error
+		if isLocal(docID) || p.str("rev") != "" {
+			rev, _, err = h.readDoc(ctx, docID, p.str("rev"), p)
 			return err
 		}
-		doc, err := loadDoc(ctx, h.rs.selDoc, docID)
-		if err != nil {
-			return err
-		}
-		if doc == nil {
+		var deleted bool
+		err = h.rs.selHead.QueryRowContext(ctx, docID).Scan(&deleted, &rev)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
 			return errNotFound("missing")
+		case err != nil:
+			return fmt.Errorf("embedded: read %s: %w", docID, err)
+		case deleted:
+			return errNotFound("deleted")
 		}
-		rev, err = pickRev(doc, p.str("rev"), p.bool("latest"))
-		return err
+		return nil
 	})
 	return rev, err
 }

@@ -14,6 +14,7 @@ type stmts struct {
 	selBlob, hasBlob, insBlob       *sql.Stmt
 	selLocal, upsertLocal, delLocal *sql.Stmt
 	delIndexRows, insIndexRow       *sql.Stmt
+	selHead                         *sql.Stmt
 }
 
 type prepareFunc func(ctx context.Context, query string) (*sql.Stmt, error)
@@ -25,6 +26,7 @@ func prepareStmts(ctx context.Context, prepare prepareFunc) (*stmts, error) {
 		query string
 	}{
 		{&s.selDoc, `SELECT seq, deleted, rev, tree FROM docs WHERE id = ?`},
+		{&s.selHead, `SELECT deleted, rev FROM docs WHERE id = ?`},
 		{&s.selWinner, `SELECT d.seq, d.deleted, d.rev, d.tree, r.body, r.atts FROM docs d
 			JOIN revs r ON r.id = d.id AND r.rev = d.rev WHERE d.id = ?`},
 		{&s.upsertDoc, `INSERT INTO docs (id, seq, deleted, rev, tree) VALUES (?, ?, ?, ?, ?)
@@ -56,7 +58,7 @@ func prepareStmts(ctx context.Context, prepare prepareFunc) (*stmts, error) {
 func (s *stmts) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{s.selDoc, s.selWinner, s.upsertDoc, s.selRev, s.insRev, s.delRev, s.selBlob,
-		s.hasBlob, s.insBlob, s.selLocal, s.upsertLocal, s.delLocal, s.delIndexRows, s.insIndexRow} {
+		s.hasBlob, s.insBlob, s.selLocal, s.upsertLocal, s.delLocal, s.delIndexRows, s.insIndexRow, s.selHead} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
