@@ -94,6 +94,10 @@ func (c *client) CreateDB(_ context.Context, name string, _ driver.Options) erro
 		_ = c.removeFiles(name) // what open left; the open error is the one to report
 		return err
 	}
+	if err := syncDir(c.dir); err != nil {
+		_ = h.close() // the sync error is the one to report
+		return err
+	}
 	h.lastUse = time.Now()
 	c.handles[name] = h
 	return nil
@@ -251,4 +255,20 @@ func (c *client) Close() error {
 		errs = append(errs, h.close())
 	}
 	return errors.Join(errs...)
+}
+
+// syncDir makes the creation of files in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("embedded: sync %s: %w", dir, err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("embedded: sync %s: %w", dir, err)
+	}
+	return nil
 }
