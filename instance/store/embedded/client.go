@@ -18,8 +18,13 @@ import (
 // idleAfter is how long an unused database stays open.
 const idleAfter = 60 * time.Second
 
+// maxOpen is how many databases may stay open at once; beyond, the least recently used idle
+// ones are closed (each open database holds a few file descriptors and page caches).
+const maxOpen = 256
+
 type client struct {
-	dir  string
+	dir     string
+	maxOpen int // see maxOpen
 	stop chan struct{} // closed by Close to end the janitor
 	done chan struct{} // closed when the janitor ended
 
@@ -35,7 +40,7 @@ var (
 )
 
 func newClient(dir string) *client {
-	c := &client{dir: dir, handles: map[string]*handle{}, dying: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &client{dir: dir, maxOpen: maxOpen, handles: map[string]*handle{}, dying: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go c.janitor()
 	return c
 }
@@ -100,6 +105,7 @@ func (c *client) CreateDB(_ context.Context, name string, _ driver.Options) erro
 	}
 	h.lastUse = time.Now()
 	c.handles[name] = h
+	go c.trim() // c.mu is held here
 	return nil
 }
 
@@ -183,6 +189,7 @@ func (c *client) acquire(name string) (*handle, error) {
 	c.mu.Unlock()
 	if opener {
 		_ = h.open(c.path(name)) // reported through h.openErr
+		c.trim()
 	}
 	<-h.ready
 	if h.openErr != nil {
@@ -234,6 +241,29 @@ func (c *client) closeIdle(before time.Time) {
 	c.mu.Unlock()
 	for _, h := range idle {
 		h.close()
+	}
+}
+
+// trim closes the least recently used idle databases beyond c.maxOpen.
+func (c *client) trim() {
+	c.mu.Lock()
+	excess := len(c.handles) - c.maxOpen
+	var idle []*handle
+	if excess > 0 {
+		for _, h := range c.handles {
+			if h.refs == 0 {
+				idle = append(idle, h)
+			}
+		}
+		sort.Slice(idle, func(i, j int) bool { return idle[i].lastUse.Before(idle[j].lastUse) })
+		idle = idle[:min(excess, len(idle))]
+		for _, h := range idle {
+			delete(c.handles, h.name)
+		}
+	}
+	c.mu.Unlock()
+	for _, h := range idle {
+		_ = h.close() // nothing to report: the database was idle
 	}
 }
 

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -203,5 +204,33 @@ func TestOpensVersion1Files(t *testing.T) {
 	mustPut(t, db, "a", map[string]any{"_rev": "1-x", "v": 2})
 	if err := db.CreateIndex(ctx, "", "", `{"fields":["v"]}`); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestOpenDatabasesAreCapped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newClient(t.TempDir())
+	c.maxOpen = 3
+	t.Cleanup(func() { _ = c.Close() })
+	for i := 0; i < 10; i++ {
+		name := fmt.Sprintf("db%d", i)
+		if err := c.CreateDB(ctx, name, nil); err != nil {
+			t.Fatal(err)
+		}
+		d := &db{c: c, name: name}
+		if _, err := d.Put(ctx, "a", map[string]any{"i": i}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.trim() // CreateDB trims in the background
+	if n := openCount(c); n > 3 {
+		t.Fatalf("%d databases open, want at most 3", n)
+	}
+	for i := 0; i < 10; i++ { // closed ones re-open on use
+		d := &db{c: c, name: fmt.Sprintf("db%d", i)}
+		if _, err := d.GetRev(ctx, "a", nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
