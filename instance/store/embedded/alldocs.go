@@ -83,7 +83,7 @@ func (d *db) AllDocs(ctx context.Context, options driver.Options) (driver.Rows, 
 	}
 	out := &sliceRows{}
 	err = d.use(func(h *handle) error {
-		if err := h.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM docs WHERE deleted = 0`).Scan(&out.total); err != nil {
+		if err := h.rdb.QueryRowContext(ctx, `SELECT live FROM counts`).Scan(&out.total); err != nil {
 			return fmt.Errorf("embedded: all docs: %w", err)
 		}
 		if p.bool("update_seq") {
@@ -123,7 +123,7 @@ func (d *db) DesignDocs(ctx context.Context, options driver.Options) (driver.Row
 	}
 	out := &sliceRows{}
 	err = d.use(func(h *handle) error {
-		if err := h.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM docs WHERE deleted = 0`).Scan(&out.total); err != nil {
+		if err := h.rdb.QueryRowContext(ctx, `SELECT live FROM counts`).Scan(&out.total); err != nil {
 			return fmt.Errorf("embedded: design docs: %w", err)
 		}
 		return h.rangeOffset(ctx, q, out)

@@ -61,11 +61,29 @@ CREATE TABLE IF NOT EXISTS mango_indexes (id INTEGER PRIMARY KEY, ddoc TEXT NOT 
 CREATE TABLE IF NOT EXISTS index_rows (index_id INTEGER NOT NULL, key BLOB NOT NULL, docid TEXT NOT NULL,
 	PRIMARY KEY (index_id, key, docid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS index_rows_doc ON index_rows (index_id, docid);
-PRAGMA user_version = 2;
+CREATE TABLE IF NOT EXISTS counts (id INTEGER PRIMARY KEY CHECK (id = 1), live INTEGER NOT NULL,
+	deleted INTEGER NOT NULL, bytes INTEGER NOT NULL);
+INSERT OR IGNORE INTO counts SELECT 1, (SELECT COUNT(*) FROM docs WHERE deleted = 0),
+	(SELECT COUNT(*) FROM docs WHERE deleted != 0),
+	(SELECT COALESCE(SUM(length(body)), 0) FROM revs) + (SELECT COALESCE(SUM(length(data)), 0) FROM blobs);
+CREATE TRIGGER IF NOT EXISTS docs_count_ins AFTER INSERT ON docs BEGIN
+	UPDATE counts SET live = live + (NEW.deleted = 0), deleted = deleted + (NEW.deleted != 0) WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS docs_count_upd AFTER UPDATE OF deleted ON docs WHEN OLD.deleted != NEW.deleted BEGIN
+	UPDATE counts SET live = live + (NEW.deleted = 0) - (OLD.deleted = 0),
+		deleted = deleted + (NEW.deleted != 0) - (OLD.deleted != 0) WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS revs_bytes_ins AFTER INSERT ON revs BEGIN
+	UPDATE counts SET bytes = bytes + length(NEW.body) WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS revs_bytes_del AFTER DELETE ON revs BEGIN
+	UPDATE counts SET bytes = bytes - length(OLD.body) WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS blobs_bytes_ins AFTER INSERT ON blobs BEGIN
+	UPDATE counts SET bytes = bytes + length(NEW.data) WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS blobs_bytes_del AFTER DELETE ON blobs BEGIN
+	UPDATE counts SET bytes = bytes - length(OLD.data) WHERE id = 1; END;
+PRAGMA user_version = 3;
 `
 
 // schemaVersion is the user_version of files with the schema above.
-const schemaVersion = 2
+const schemaVersion = 3
 
 func dsn(path string, readOnly bool) string {
 	u := (&url.URL{Path: path}).EscapedPath()

@@ -13,11 +13,9 @@ func (d *db) Stats(ctx context.Context) (*driver.DBStats, error) {
 	s := &driver.DBStats{Name: d.name}
 	err := d.use(func(h *handle) error {
 		var seq int64
-		err := h.rdb.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(seq), 0) FROM docs),
-			(SELECT COUNT(*) FROM docs WHERE deleted = 0), (SELECT COUNT(*) FROM docs WHERE deleted = 1),
-			(SELECT COALESCE(SUM(length(body)), 0) FROM revs) + (SELECT COALESCE(SUM(length(data)), 0) FROM blobs),
+		err := h.rdb.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(seq), 0) FROM docs), live, deleted, bytes,
 			((SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())) *
-			(SELECT page_size FROM pragma_page_size())`).Scan(&seq, &s.DocCount, &s.DeletedCount,
+			(SELECT page_size FROM pragma_page_size()) FROM counts`).Scan(&seq, &s.DocCount, &s.DeletedCount,
 			&s.ExternalSize, &s.ActiveSize)
 		if err != nil {
 			return fmt.Errorf("embedded: stats: %w", err)
