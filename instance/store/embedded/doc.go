@@ -2,7 +2,7 @@
 // SQLite file per database, for self-hosted instances that run with no external service.
 //
 // Open it with kivik.New(DriverName, dir); databases are files in dir, opened on use and closed
-// after a minute unused. Every write to a database goes through one writer goroutine that
+// after a minute unused (at most 256 stay open: beyond, the least recently used idle ones close). Every write to a database goes through one writer goroutine that
 // applies all pending operations in one transaction and commits once (WAL, synchronous=FULL):
 // an acknowledged write survives kill -9, and concurrent writers share each fsync.
 //
