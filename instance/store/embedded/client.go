@@ -24,9 +24,9 @@ const maxOpen = 256
 
 type client struct {
 	dir     string
-	maxOpen int // see maxOpen
-	stop chan struct{} // closed by Close to end the janitor
-	done chan struct{} // closed when the janitor ended
+	maxOpen int           // see maxOpen
+	stop    chan struct{} // closed by Close to end the janitor
+	done    chan struct{} // closed when the janitor ended
 
 	mu      sync.Mutex
 	handles map[string]*handle // guarded by mu: open databases
