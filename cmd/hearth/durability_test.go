@@ -213,3 +213,52 @@ func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 	}
 	t.Logf("%d acknowledged documents, all found with their acknowledged revision after SIGKILL", checked)
 }
+
+// TestServeStopsOnSignal checks that SIGTERM and SIGINT stop the runtime cleanly, with exit 0,
+// and that the environment twins of the flags are read.
+func TestServeStopsOnSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the real binary")
+	}
+	bin := buildBinary(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			pub, adm := freeAddr(t), freeAddr(t)
+			cmd := exec.Command(bin, "serve")
+			cmd.Env = append(os.Environ(), "HEARTH_ADDR="+pub, "HEARTH_ADMIN_ADDR="+adm, "HEARTH_DATA_DIR="+dir, "HEARTH_LOG_LEVEL=warn")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				if resp, err := http.Get("http://" + adm + "/health"); err == nil {
+					resp.Body.Close()
+					break
+				}
+				if time.Now().After(deadline) {
+					_ = cmd.Process.Kill()
+					t.Fatalf("did not start from its HEARTH_ environment: %s", stderr.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "admin.secret")); err != nil {
+				t.Errorf("HEARTH_DATA_DIR not used: %v", err)
+			}
+			_ = cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("exit after %v: %v; stderr: %s", sig, err, stderr.String())
+				}
+			case <-time.After(15 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatalf("still running 15 s after %v", sig)
+			}
+		})
+	}
+}
