@@ -23,8 +23,18 @@ func TestPutGetDelete(t *testing.T) {
 	if got["x"] != float64(2) || got["_rev"] != rev2 || got["_id"] != "a" {
 		t.Fatalf("got %v", got)
 	}
+	// An inner revision's body is kept until compaction, as CouchDB does.
+	if old := getMap(t, db, "a", kivik.Rev(rev1)); old["x"] != float64(1) || old["_rev"] != rev1 {
+		t.Fatalf("GET ?rev=%s before compaction = %v", rev1, old)
+	}
+	if err := db.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
 	err = db.Get(ctx, "a", kivik.Rev(rev1)).Err()
 	wantStatus(t, err, http.StatusNotFound)
+	if got := getMap(t, db, "a"); got["_rev"] != rev2 {
+		t.Fatalf("after compaction the winner is %v", got)
+	}
 	_, err = db.Delete(ctx, "a", rev1)
 	wantStatus(t, err, http.StatusConflict)
 	rev3, err := db.Delete(ctx, "a", rev2)

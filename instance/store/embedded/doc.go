@@ -2,7 +2,8 @@
 // SQLite file per database, for self-hosted instances that run with no external service.
 //
 // Open it with kivik.New(DriverName, dir); databases are files in dir, opened on use and closed
-// after a minute unused (at most 256 stay open: beyond, the least recently used idle ones close). Every write to a database goes through one writer goroutine that
+// after a minute unused (at most 256 stay open: beyond, the least recently used idle ones
+// close). Every write to a database goes through one writer goroutine that
 // applies all pending operations in one transaction and commits once (WAL, synchronous=FULL):
 // an acknowledged write survives kill -9, and concurrent writers share each fsync.
 //
@@ -10,8 +11,9 @@
 //
 //   - Errors are *Error values carrying the HTTP status (kivik.HTTPStatus reads it), CouchDB's
 //     error word (Name) and reason (Reason, also Error()).
-//   - Bodies of revisions that are no longer leaves are dropped at once, as after a compaction:
-//     Get with ?rev= of such a revision answers 404 "missing".
+//   - Bodies of revisions that are no longer leaves are kept until Compact, as CouchDB keeps
+//     them until compaction (Get with ?rev= of one works until then); stemming (1,000 revisions
+//     of history) drops the bodies it cuts off. There is no automatic compaction yet.
 //   - BulkDocs with new_edits=false answers only the documents that failed, as CouchDB does.
 //   - OpenRevs and BulkGet answer a revision they cannot return as a row with ID, Rev and a 404
 //     Error ("missing", or "deleted" when BulkGet asked for no rev and the document is deleted).
@@ -22,5 +24,6 @@
 //     continuous feed that keeps up sees every revision (the last 256 changes of an open
 //     database are kept in memory), else it too lists the latest revision only.
 //   - Find plans with package mangoindex over json indexes kept up to date in each write's
-//     transaction; Compact drops attachment bytes no revision refers to; views answer 501.
+//     transaction; Compact drops inner revisions' bodies, then attachment bytes no revision refers
+//     to; views answer 501.
 package embedded

@@ -88,9 +88,6 @@ func suiteConfig() kt.SuiteConfig {
 
 		// Get ?rev= of a revision that is no longer a leaf answers 404: bodies of inner
 		// revisions are dropped at once, as after a CouchDB compaction.
-		"Copy/RW/Admin/foo/RevCopy.skip":         true,
-		"Copy/RW/Admin/_design/foo/RevCopy.skip": true,
-		"Copy/RW/Admin/_local/foo/RevCopy.skip":  true,
 
 		// Not offered by the embedded engine.
 		"Query.skip":           true, // views: 501

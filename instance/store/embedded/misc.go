@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -38,11 +39,14 @@ func fileSize(path string) int64 {
 	return fi.Size()
 }
 
-// Compact deletes attachment bytes no stored revision refers to any more. (Bodies of inner
-// revisions need no compaction: they are dropped as soon as they stop being leaves.)
+// Compact deletes the bodies of revisions that are no longer leaves, as CouchDB's compaction
+// does, then the attachment bytes no stored revision refers to any more.
 func (d *db) Compact(ctx context.Context) error {
 	return d.use(func(h *handle) error {
 		return h.submit(ctx, func(w *wtx) error {
+			if err := w.dropInnerBodies(); err != nil {
+				return err
+			}
 			_, err := w.h.wconn.ExecContext(w.ctx, `DELETE FROM blobs WHERE digest NOT IN
 				(SELECT json_extract(a.value, '$.digest') FROM revs, json_each(revs.atts) a WHERE revs.atts IS NOT NULL)`)
 			if err != nil {
@@ -69,3 +73,39 @@ func (d *db) Query(context.Context, string, string, driver.Options) (driver.Rows
 
 // Close releases nothing: database files are opened on use and closed when idle.
 func (d *db) Close() error { return nil }
+
+// dropInnerBodies deletes the stored bodies of revisions that are not leaves of their tree.
+func (w *wtx) dropInnerBodies() error {
+	rows, err := w.h.wconn.QueryContext(w.ctx, `SELECT r.id, r.rev, d.tree FROM revs r JOIN docs d ON d.id = r.id
+		WHERE r.rev != d.rev`)
+	if err != nil {
+		return fmt.Errorf("embedded: compact: %w", err)
+	}
+	type idRev struct{ id, rev string }
+	var inner []idRev
+	for rows.Next() {
+		var id, rev string
+		var raw []byte
+		if err := rows.Scan(&id, &rev, &raw); err != nil {
+			rows.Close()
+			return fmt.Errorf("embedded: compact: %w", err)
+		}
+		tree, err := decodeTree(raw)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		if !tree.isLeaf(rev) {
+			inner = append(inner, idRev{id, rev})
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("embedded: compact: %w", err)
+	}
+	for _, r := range inner {
+		if err := w.dropRev(r.id, r.rev); err != nil {
+			return err
+		}
+	}
+	return nil
+}

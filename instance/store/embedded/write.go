@@ -42,9 +42,14 @@ func (w *wtx) parentAtts(id, rev string) (attMetas, error) {
 	return r.Atts, nil
 }
 
-// saveTree stores the tree of doc id at a new sequence.
+// saveTree stores the tree of doc id at a new sequence, dropping the bodies of the revisions
+// stemmed away.
 func (w *wtx) saveTree(id string, tree revTree) error {
-	tree.stem(revsLimit)
+	for _, rev := range tree.stem(revsLimit) {
+		if err := w.dropRev(id, rev); err != nil {
+			return err
+		}
+	}
 	leaves := tree.leaves()
 	win := leaves[0]
 	w.h.seq++
@@ -77,13 +82,9 @@ func (w *wtx) addRevision(tree revTree, r *revision) (string, error) {
 		return "", errConflict()
 	}
 	tree[rev] = &revNode{Rev: rev, Parent: r.Parent, Deleted: r.Deleted}
+	// The parent's body stays, as CouchDB keeps it until compaction: GET ?rev= of it works.
 	if err := w.storeRev(r.ID, rev, r.Deleted, r.Body, r.Atts); err != nil {
 		return "", err
-	}
-	if r.Parent != "" {
-		if err := w.dropRev(r.ID, r.Parent); err != nil {
-			return "", err
-		}
 	}
 	return rev, w.saveTree(r.ID, tree)
 }
@@ -171,11 +172,6 @@ func (w *wtx) replicateDoc(id string, in *incomingDoc) error {
 	atts, err := w.newAtts(id, in.Atts, patts, revGen(in.Rev), true)
 	if err != nil {
 		return err
-	}
-	for _, rev := range stale {
-		if err := w.dropRev(id, rev); err != nil {
-			return err
-		}
 	}
 	if tree.isLeaf(in.Rev) {
 		if err := w.storeRev(id, in.Rev, in.Deleted, in.Body, atts); err != nil {
