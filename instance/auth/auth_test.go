@@ -74,3 +74,24 @@ func TestTokenRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyCache(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	now := time.Now()
+	var c VerifyCache
+	tok, _ := Issue(secret, Claims{Instance: "i1", Scopes: []string{"io.hearth.notes"}, Expires: now.Unix() + 60})
+	for range 2 { // verified, then remembered
+		if _, perms, err := c.Verify(secret, "i1", tok, now); err != nil || !perms.Allows("io.hearth.notes", "PUT") {
+			t.Fatalf("Verify = %v, %v", perms, err)
+		}
+	}
+	if _, _, err := c.Verify(secret, "i2", tok, now); !errors.Is(err, ErrBadToken) {
+		t.Errorf("remembered token accepted on another instance: %v", err)
+	}
+	if _, _, err := c.Verify(secret, "i1", tok, now.Add(2*time.Minute)); !errors.Is(err, ErrBadToken) {
+		t.Errorf("remembered token accepted after expiry: %v", err)
+	}
+	if _, _, err := c.Verify(secret, "i1", tok+"x", now); !errors.Is(err, ErrBadToken) {
+		t.Errorf("altered token accepted: %v", err)
+	}
+}

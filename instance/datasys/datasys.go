@@ -28,9 +28,14 @@ type Event struct {
 	Doc     json.RawMessage `json:"doc,omitempty"`
 }
 
-// Publisher receives an event for every document written.
+// Publisher receives an event for every document written. If it also has a method
+// Listening(instance string) bool, events of instances nobody listens to are not prepared.
 type Publisher interface {
 	Publish(ctx context.Context, instance string, ev Event) error
+}
+
+type listener interface {
+	Listening(instance string) bool
 }
 
 // Service is the Data System of every instance of a runtime.

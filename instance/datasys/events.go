@@ -18,6 +18,9 @@ func (q *request) publish(id, rev string, doc map[string]any) {
 	if q.s.Events == nil || strings.HasPrefix(id, "_local/") {
 		return
 	}
+	if l, ok := q.s.Events.(listener); ok && !l.Listening(q.caller.Instance) {
+		return
+	}
 	verb := "updated"
 	switch {
 	case doc["_deleted"] == true:
@@ -42,6 +45,9 @@ func (q *request) publish(id, rev string, doc map[string]any) {
 // publishCurrent announces a revision written without a body at hand (attachments).
 func (q *request) publishCurrent(db *kivik.DB, id, rev string) {
 	if q.s.Events == nil {
+		return
+	}
+	if l, ok := q.s.Events.(listener); ok && !l.Listening(q.caller.Instance) {
 		return
 	}
 	var doc map[string]any

@@ -29,6 +29,14 @@ func (h *LocalHub) Publish(_ context.Context, instance string, ev Event) error {
 	return nil
 }
 
+// Listening reports whether the instance has a subscriber in this process, so that a publisher
+// can skip preparing an event nobody would receive.
+func (h *LocalHub) Listening(instance string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs[instance]) > 0
+}
+
 // deliver offers ev to the instance's subscribers; it reports false if the hub is closed.
 // Holding mu while offering keeps the events of one instance in one order for every
 // subscriber.

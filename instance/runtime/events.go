@@ -47,6 +47,16 @@ func (e *eventHub) Publish(ctx context.Context, instance string, ev datasys.Even
 	return e.hub.Publish(ctx, instance, realtime.Event(ev))
 }
 
+// Listening tells whether an event of the instance could reach anyone: with the in-process hub,
+// only when a subscriber of the instance is connected here; with Redis, always (other runtimes
+// may have subscribers).
+func (e *eventHub) Listening(instance string) bool {
+	if local, ok := e.hub.(*realtime.LocalHub); ok {
+		return local.Listening(instance)
+	}
+	return true
+}
+
 func (e *eventHub) close() {
 	_ = e.hub.Close()
 	if e.redis != nil {
@@ -61,7 +71,7 @@ func (rt *Runtime) realtimeHandler() http.Handler {
 		if err != nil {
 			return "", nil, err
 		}
-		_, perms, err := auth.Verify(inst.Secret, inst.ID, token, time.Now())
+		_, perms, err := rt.tokens.Verify(inst.Secret, inst.ID, token, time.Now())
 		if err != nil {
 			return "", nil, err
 		}

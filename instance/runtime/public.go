@@ -69,7 +69,7 @@ func (rt *Runtime) requireToken(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "A bearer token is required."})
 		return
 	}
-	claims, perms, err := auth.Verify(inst.Secret, inst.ID, tok, time.Now())
+	claims, perms, err := rt.tokens.Verify(inst.Secret, inst.ID, tok, time.Now())
 	if err != nil {
 		c.Header("WWW-Authenticate", `Bearer realm="hearth", error="invalid_token"`)
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "The token is invalid or expired, or belongs to another instance."})

@@ -16,6 +16,7 @@ import (
 	kivik "github.com/go-kivik/kivik/v4"
 
 	"github.com/hearth-cloud/hearth/instance/admin"
+	"github.com/hearth-cloud/hearth/instance/auth"
 	"github.com/hearth-cloud/hearth/instance/datasys"
 	"github.com/hearth-cloud/hearth/instance/store"
 	"github.com/hearth-cloud/hearth/instance/tenants"
@@ -42,6 +43,7 @@ type Runtime struct {
 	events  *eventHub
 	data    *datasys.Service
 	secret  string
+	tokens  auth.VerifyCache
 }
 
 // New opens storage and the instance registry. Close releases them.

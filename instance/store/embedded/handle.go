@@ -27,8 +27,10 @@ type handle struct {
 	stopped  chan struct{} // closed when the writer ended
 	dead     chan struct{} // closed once the handle is closed: waiters re-acquire or end
 	drained  chan struct{} // closed when a doomed handle has no user left
-	ready    chan struct{} // closed once open returned
-	openErr  error         // set before ready is closed: why open failed
+
+	lastBatch int           // size of the writer's previous batch; only the writer goroutine uses it
+	ready     chan struct{} // closed once open returned
+	openErr   error         // set before ready is closed: why open failed
 
 	// guarded by the client's mu
 	refs    int

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // maxBatch bounds how many queued operations one transaction applies.
@@ -79,16 +80,40 @@ func (h *handle) writer() {
 	}
 }
 
+// linger is how long the writer waits for more operations before a commit when writers are
+// concurrent: a commit costs its fsync and WAL pages whatever its size, so fuller batches give
+// more documents per second for a fraction of a millisecond of latency.
+const linger = 300 * time.Microsecond
+
+// drain collects the operations queued behind first. When the previous batch held several
+// operations (concurrent writers), it waits up to linger for more.
 func (h *handle) drain(first *writeOp) []*writeOp {
 	batch := []*writeOp{first}
-	for len(batch) < maxBatch {
+	var timeout <-chan time.Time
+	if h.lastBatch > 1 {
+		t := time.NewTimer(linger)
+		defer t.Stop()
+		timeout = t.C
+	}
+	for len(batch) < maxBatch && len(batch) < 2*h.lastBatch+2 {
 		select {
 		case op := <-h.queue:
 			batch = append(batch, op)
+			continue
 		default:
-			return batch
 		}
+		if timeout == nil {
+			break
+		}
+		select {
+		case op := <-h.queue:
+			batch = append(batch, op)
+			continue
+		case <-timeout:
+		}
+		break
 	}
+	h.lastBatch = len(batch)
 	return batch
 }
 
