@@ -27,12 +27,9 @@ func (q *request) routeAttachment() error {
 }
 
 func (q *request) getAttachment() error {
-	db, ok, err := q.openDB(false)
+	db, err := q.existingDB()
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return errMissing
 	}
 	opts, err := params(q.r.URL.Query(), "rev")
 	if err != nil {
@@ -102,12 +99,9 @@ func (q *request) deleteAttachment() error {
 	if rev == "" || !validRev(rev) {
 		return errorf(http.StatusConflict, "conflict", "Document update conflict.")
 	}
-	db, ok, err := q.openDB(false)
+	db, err := q.existingDB()
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return errMissing
 	}
 	newRev, err := db.DeleteAttachment(q.r.Context(), q.t.docID, rev, q.t.att)
 	if err != nil {

@@ -138,6 +138,19 @@ func (q *request) openDB(create bool) (*kivik.DB, bool, error) {
 	return q.s.DBs.Open(q.r.Context(), q.dbName(), create)
 }
 
+// existingDB opens the doctype's database for a request about one document: in a doctype never
+// written, no document exists.
+func (q *request) existingDB() (*kivik.DB, error) {
+	db, ok, err := q.openDB(false)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errMissing
+	}
+	return db, nil
+}
+
 func (q *request) maxDocSize() int64 {
 	if q.s.MaxDocSize > 0 {
 		return q.s.MaxDocSize

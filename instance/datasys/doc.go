@@ -41,12 +41,9 @@ func (q *request) routeDoc() error {
 }
 
 func (q *request) getDoc() error {
-	db, ok, err := q.openDB(false)
+	db, err := q.existingDB()
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return errMissing
 	}
 	opts, err := params(q.r.URL.Query(), docGetParams...)
 	if err != nil {
@@ -61,17 +58,14 @@ func (q *request) getDoc() error {
 	if rev != "" {
 		q.w.Header().Set("ETag", `"`+rev+`"`)
 	}
-	writeJSON(q.w, http.StatusOK, doc)
+	writeRaw(q.w, http.StatusOK, doc)
 	return nil
 }
 
 func (q *request) headDoc() error {
-	db, ok, err := q.openDB(false)
+	db, err := q.existingDB()
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return errMissing
 	}
 	opts, err := params(q.r.URL.Query(), "rev")
 	if err != nil {
@@ -170,12 +164,9 @@ func (q *request) deleteDoc() error {
 	if !validRev(rev) {
 		return badRequest("Invalid rev format")
 	}
-	db, ok, err := q.openDB(false)
+	db, err := q.existingDB()
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return errMissing
 	}
 	newRev, err := db.Delete(q.r.Context(), q.t.docID, rev)
 	if err != nil {
@@ -190,12 +181,9 @@ func (q *request) deleteDoc() error {
 // openRevs answers GET ?open_revs=all|[...] with a JSON array of {"ok": doc} and {"missing": rev}.
 func (q *request) openRevs() error {
 	raw := q.r.URL.Query().Get("open_revs")
-	db, ok, err := q.openDB(false)
+	db, err := q.existingDB()
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return errMissing
 	}
 	var revs []string
 	if raw == "all" {

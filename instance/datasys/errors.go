@@ -97,6 +97,13 @@ func writeError(w http.ResponseWriter, e *Error) {
 	writeJSON(w, e.Status, map[string]string{"error": e.Kind, "reason": e.Reason})
 }
 
+// writeRaw sends JSON the backend produced (and kivik already checked) as it is.
+func writeRaw(w http.ResponseWriter, status int, doc json.RawMessage) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(doc, '\n'))
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

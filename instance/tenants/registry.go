@@ -120,12 +120,18 @@ func (r *Registry) forget(domain string) {
 
 // Get returns the instance of domain.
 func (r *Registry) Get(ctx context.Context, domain string) (*Instance, error) {
+	r.mu.RLock()
+	inst, ok := r.byHost[domain] // the common case: a known host, already normalized
+	r.mu.RUnlock()
+	if ok {
+		return inst, nil
+	}
 	d, err := NormalizeDomain(domain)
 	if err != nil {
 		return nil, err
 	}
 	r.mu.RLock()
-	inst, ok := r.byHost[d]
+	inst, ok = r.byHost[d]
 	r.mu.RUnlock()
 	if ok {
 		return inst, nil
