@@ -24,6 +24,7 @@ const maxOpen = 256
 
 type client struct {
 	dir     string
+	cache   *docCache
 	maxOpen int           // see maxOpen
 	stop    chan struct{} // closed by Close to end the janitor
 	done    chan struct{} // closed when the janitor ended
@@ -40,7 +41,7 @@ var (
 )
 
 func newClient(dir string) *client {
-	c := &client{dir: dir, maxOpen: maxOpen, handles: map[string]*handle{}, dying: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &client{dir: dir, maxOpen: maxOpen, cache: newDocCache(), handles: map[string]*handle{}, dying: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go c.janitor()
 	return c
 }
@@ -94,7 +95,7 @@ func (c *client) CreateDB(_ context.Context, name string, _ driver.Options) erro
 		return newError(http.StatusPreconditionFailed, "file_exists",
 			"The database could not be created, the file already exists.")
 	}
-	h := newHandle(name)
+	h := newHandle(name, c.cache)
 	if err := h.open(c.path(name)); err != nil {
 		_ = c.removeFiles(name) // what open left; the open error is the one to report
 		return err
@@ -182,7 +183,7 @@ func (c *client) acquire(name string) (*handle, error) {
 			c.mu.Unlock()
 			return nil, errNoDB()
 		}
-		h = newHandle(name)
+		h = newHandle(name, c.cache)
 		c.handles[name] = h
 	}
 	h.refs++

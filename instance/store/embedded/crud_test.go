@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"net/http"
+	"sync"
 	"testing"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -105,4 +106,42 @@ func TestClientDatabases(t *testing.T) {
 	if ok, _ := c.DBExists(ctx, "a/b$(c)+d-e_f"); ok {
 		t.Fatal("database still exists")
 	}
+}
+
+// TestCachedReadsFollowWrites reads documents again and again while they change: a read never
+// answers older than the last acknowledged write, from the cache or not.
+func TestCachedReadsFollowWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := newTestDB(t)
+	rev := mustPut(t, db, "hot", map[string]any{"n": 0})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 { // readers racing the writer fill and refill the cache
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					_ = db.Get(ctx, "hot").Err()
+				}
+			}
+		}()
+	}
+	for n := 1; n <= 200; n++ {
+		rev = mustPut(t, db, "hot", map[string]any{"_rev": rev, "n": n})
+		if got := getMap(t, db, "hot"); got["_rev"] != rev || got["n"] != float64(n) {
+			close(stop)
+			t.Fatalf("after write %d (rev %s) read %v", n, rev, got)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if _, err := db.Delete(ctx, "hot", rev); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, db.Get(ctx, "hot").Err(), http.StatusNotFound)
 }

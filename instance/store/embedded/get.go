@@ -82,6 +82,14 @@ func (h *handle) readDoc(ctx context.Context, id, rev string, p params) (string,
 
 // readWinner renders the winning revision of doc id, in one query.
 func (h *handle) readWinner(ctx context.Context, id string, o getOpts) (string, []byte, error) {
+	plain := !o.needsTree() && !o.attachments && !o.localSeq
+	var gen uint64
+	if plain {
+		if rev, body, ok := h.cache.get(h, id); ok {
+			return rev, body, nil
+		}
+		gen = h.cache.gen(h)
+	}
 	doc, row, err := loadWinner(ctx, h.rs.selWinner, id, o.needsTree())
 	if err != nil {
 		return "", nil, err
@@ -93,6 +101,9 @@ func (h *handle) readWinner(ctx context.Context, id string, o getOpts) (string, 
 		return "", nil, errNotFound("deleted")
 	}
 	body, err := h.renderer(ctx).render(id, doc.Rev, row, doc, o)
+	if err == nil && plain {
+		h.cache.put(h, id, doc.Rev, body, gen)
+	}
 	return doc.Rev, body, err
 }
 

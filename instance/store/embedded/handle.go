@@ -29,6 +29,7 @@ type handle struct {
 	drained  chan struct{} // closed when a doomed handle has no user left
 
 	lastBatch int           // size of the writer's previous batch; only the writer goroutine uses it
+	cache     *docCache     // the client's document cache
 	ready     chan struct{} // closed once open returned
 	openErr   error         // set before ready is closed: why open failed
 
@@ -96,9 +97,9 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + u + q
 }
 
-func newHandle(name string) *handle {
+func newHandle(name string, cache *docCache) *handle {
 	return &handle{
-		name: name, queue: make(chan *writeOp, 1024), ready: make(chan struct{}),
+		name: name, cache: cache, queue: make(chan *writeOp, 1024), ready: make(chan struct{}),
 		stopping: make(chan struct{}), stopped: make(chan struct{}),
 		dead: make(chan struct{}), drained: make(chan struct{}), wake: make(chan struct{}),
 	}
@@ -181,6 +182,7 @@ func (h *handle) close() error {
 		close(h.stopping)
 		<-h.stopped
 		close(h.dead)
+		h.cache.forget(h)
 		h.closeErr = h.closeDBs()
 	})
 	return h.closeErr

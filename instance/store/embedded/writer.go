@@ -157,6 +157,7 @@ func (h *handle) commit(batch []*writeOp, sp *savepoints) {
 		fail(err)
 		return
 	}
+	h.cache.invalidate(h, w.events)
 	h.publish(h.seq, w.events)
 	finish(batch, nil)
 }
