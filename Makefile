@@ -6,7 +6,7 @@ HEARTH_TEST_CACHE ?= $(HOME)/.cache/hearth-test
 export HEARTH_TEST_CACHE
 
 
-GOTEST_FLAGS ?= -count=1 -timeout 30m
+GOTEST_FLAGS ?= -race -count=1 -timeout 30m
 
 .PHONY: help build run test test-deps lint bench clean
 

@@ -124,7 +124,7 @@ func (s *Server) wrap(h func(*gin.Context) error) gin.HandlerFunc {
 			case errors.Is(err, tenants.ErrBadDomain), errors.Is(err, auth.ErrBadScope), errors.Is(err, errBadRequest):
 				status, kind, reason = http.StatusBadRequest, "bad_request", err.Error()
 			default:
-				s.Log.ErrorContext(c, "admin: request failed", "path", c.Request.URL.Path, "err", err)
+				s.Log.ErrorContext(c.Request.Context(), "admin: request failed", "path", c.Request.URL.Path, "err", err)
 			}
 			c.JSON(status, gin.H{"error": kind, "reason": reason})
 		}

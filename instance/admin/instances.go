@@ -28,7 +28,7 @@ func (s *Server) addInstance(c *gin.Context) error {
 	if err := c.ShouldBindJSON(&body); err != nil {
 		return fmt.Errorf("%w: body must be {\"domain\": \"…\"}", errBadRequest)
 	}
-	inst, err := s.Instances.Add(c, body.Domain)
+	inst, err := s.Instances.Add(c.Request.Context(), body.Domain)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (s *Server) addInstance(c *gin.Context) error {
 }
 
 func (s *Server) showInstance(c *gin.Context) error {
-	inst, err := s.Instances.Get(c, c.Param("domain"))
+	inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain"))
 	if err != nil {
 		return err
 	}
@@ -46,11 +46,11 @@ func (s *Server) showInstance(c *gin.Context) error {
 }
 
 func (s *Server) removeInstance(c *gin.Context) error {
-	inst, err := s.Instances.Remove(c, c.Param("domain"))
+	inst, err := s.Instances.Remove(c.Request.Context(), c.Param("domain"))
 	if err != nil {
 		return err
 	}
-	if err := s.Data.DestroyInstanceData(c, inst.ID); err != nil {
+	if err := s.Data.DestroyInstanceData(c.Request.Context(), inst.ID); err != nil {
 		return fmt.Errorf("instance %s removed but its data was not all destroyed: %w", inst.Domain, err)
 	}
 	c.JSON(http.StatusOK, gin.H{"ok": true, "domain": inst.Domain})
@@ -76,7 +76,7 @@ func (s *Server) issueToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	inst, err := s.Instances.Get(c, c.Param("domain"))
+	inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain"))
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (s *Server) issueToken(c *gin.Context) error {
 
 func (s *Server) setState(state string) func(*gin.Context) error {
 	return func(c *gin.Context) error {
-		inst, err := s.Instances.SetState(c, c.Param("domain"), state)
+		inst, err := s.Instances.SetState(c.Request.Context(), c.Param("domain"), state)
 		if err != nil {
 			return err
 		}

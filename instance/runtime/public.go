@@ -36,7 +36,7 @@ func (rt *Runtime) Public() http.Handler {
 
 // resolveInstance finds the instance of the request's Host; unknown hosts get 404.
 func (rt *Runtime) resolveInstance(c *gin.Context) {
-	inst, err := rt.tenants.Lookup(c, c.Request.Host)
+	inst, err := rt.tenants.Lookup(c.Request.Context(), c.Request.Host)
 	switch {
 	case errors.Is(err, tenants.ErrNotFound), errors.Is(err, tenants.ErrBadDomain):
 		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No instance at this address."})
