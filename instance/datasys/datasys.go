@@ -5,7 +5,6 @@ package datasys
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,25 +12,17 @@ import (
 	kivik "github.com/go-kivik/kivik/v4"
 
 	"github.com/hearth-cloud/hearth/instance/auth"
+	"github.com/hearth-cloud/hearth/instance/realtime"
 	"github.com/hearth-cloud/hearth/instance/store"
 )
 
 // DefaultMaxDocSize is the largest document body accepted unless configured otherwise.
 const DefaultMaxDocSize = 8 << 20
 
-// Event tells that a document was written.
-type Event struct {
-	Doctype string          `json:"doctype"`
-	ID      string          `json:"id"`
-	Rev     string          `json:"rev"`
-	Verb    string          `json:"verb"` // created, updated or deleted
-	Doc     json.RawMessage `json:"doc,omitempty"`
-}
-
 // Publisher receives an event for every document written. If it also has a method
 // Listening(instance string) bool, events of instances nobody listens to are not prepared.
 type Publisher interface {
-	Publish(ctx context.Context, instance string, ev Event) error
+	Publish(ctx context.Context, instance string, ev realtime.Event) error
 }
 
 type listener interface {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	kivik "github.com/go-kivik/kivik/v4"
+
+	"github.com/hearth-cloud/hearth/instance/realtime"
 )
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
@@ -21,18 +23,18 @@ func (q *request) publish(id, rev string, doc map[string]any) {
 	if l, ok := q.s.Events.(listener); ok && !l.Listening(q.caller.Instance) {
 		return
 	}
-	verb := "updated"
+	verb := realtime.VerbUpdated
 	switch {
 	case doc["_deleted"] == true:
-		verb = "deleted"
+		verb = realtime.VerbDeleted
 	case strings.HasPrefix(rev, "1-"):
-		verb = "created"
+		verb = realtime.VerbCreated
 	}
 	body, err := json.Marshal(doc)
 	if err != nil {
 		return
 	}
-	ev := Event{Doctype: q.t.doctype, ID: id, Rev: rev, Verb: verb, Doc: body}
+	ev := realtime.Event{Doctype: q.t.doctype, ID: id, Rev: rev, Verb: verb, Doc: body}
 	// The write is durable already: a slow hub must not hold the client, nor a canceled
 	// client drop the event.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(q.r.Context()), 5*time.Second)

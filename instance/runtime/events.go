@@ -10,7 +10,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hearth-cloud/hearth/instance/auth"
-	"github.com/hearth-cloud/hearth/instance/datasys"
 	"github.com/hearth-cloud/hearth/instance/realtime"
 )
 
@@ -43,8 +42,8 @@ func openEvents(ctx context.Context, redisURL string, log *slog.Logger) (*eventH
 }
 
 // Publish implements datasys.Publisher.
-func (e *eventHub) Publish(ctx context.Context, instance string, ev datasys.Event) error {
-	return e.hub.Publish(ctx, instance, realtime.Event(ev))
+func (e *eventHub) Publish(ctx context.Context, instance string, ev realtime.Event) error {
+	return e.hub.Publish(ctx, instance, ev)
 }
 
 // Listening tells whether an event of the instance could reach anyone: with the in-process hub,
