@@ -1,0 +1,75 @@
+package owner
+
+import (
+	"context"
+	"crypto/subtle"
+	"time"
+)
+
+// NewOnboarding issues the one-time onboarding token that lets its holder set the first
+// passphrase, valid until the returned time. A new token replaces any earlier one. Only its
+// sha256 is stored. It fails with ErrAlreadyOnboarded once a passphrase is set.
+func (o *Owner) NewOnboarding(ctx context.Context) (token string, expires time.Time, err error) {
+	token, err = newSecret()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	expires = o.now().Add(o.cfg.OnboardingTTL).UTC()
+	_, err = o.updateAccount(ctx, func(a *account) error {
+		if a.Hash != "" {
+			return ErrAlreadyOnboarded
+		}
+		a.OnboardHash, a.OnboardExpires = digest(token), expires
+		return nil
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return token, expires, nil
+}
+
+// Onboard sets the first passphrase, given the onboarding token. It succeeds once: later calls
+// fail with ErrAlreadyOnboarded. A wrong token fails with ErrBadToken, an expired one with
+// ErrTokenExpired, a passphrase breaking the rules with ErrInvalidPassphrase. The token is
+// spent on success. Onboard does not log in: call Login next.
+func (o *Owner) Onboard(ctx context.Context, token, passphrase string) error {
+	a, _, err := o.loadAccount(ctx)
+	if err != nil {
+		return err
+	}
+	if err := o.checkOnboarding(a, token); err != nil {
+		return err
+	}
+	p, err := NormalizePassphrase(passphrase)
+	if err != nil {
+		return err
+	}
+	hash, err := o.cfg.Hasher.Hash(ctx, p)
+	if err != nil {
+		return err
+	}
+	_, err = o.updateAccount(ctx, func(a *account) error {
+		if err := o.checkOnboarding(*a, token); err != nil {
+			return err
+		}
+		a.Hash, a.Epoch = hash, a.Epoch+1
+		a.OnboardHash, a.OnboardExpires = "", time.Time{}
+		return nil
+	})
+	return err
+}
+
+// checkOnboarding checks token against the one a holds.
+func (o *Owner) checkOnboarding(a account, token string) error {
+	if a.Hash != "" {
+		return ErrAlreadyOnboarded
+	}
+	if a.OnboardHash == "" || !validSecret(token) ||
+		subtle.ConstantTimeCompare([]byte(digest(token)), []byte(a.OnboardHash)) != 1 {
+		return ErrBadToken
+	}
+	if !o.now().Before(a.OnboardExpires) {
+		return ErrTokenExpired
+	}
+	return nil
+}
