@@ -56,10 +56,10 @@ type Throttle struct {
 	Instance Policy
 	Addr     Policy
 
-	mu    sync.Mutex
-	max   int                      // key limit; guarded by mu
-	keys  map[string]*list.Element // key → element of lru holding *failures; guarded by mu
-	lru   *list.List               // least recently used first; guarded by mu
+	mu   sync.Mutex
+	max  int                      // key limit; guarded by mu
+	keys map[string]*list.Element // key → element of lru holding *failures; guarded by mu
+	lru  *list.List               // least recently used first; guarded by mu
 }
 
 type failures struct {
