@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cgi"
@@ -86,7 +87,8 @@ func GitCommit(t testing.TB, bare string, files map[string]string, tags ...strin
 	}, tags...)
 }
 
-// GitCommitFunc adds a commit on main to the bare repository: edit fills an
+// GitCommitFunc adds a commit on main (a child of main's last commit, if
+// any) to the bare repository: edit fills an
 // empty work tree (it may also run GitRun there, for example to stage a
 // symbolic link or a submodule), everything in it is committed, tagged with
 // each of tags and pushed. It returns the commit's hash.
@@ -94,6 +96,12 @@ func GitCommitFunc(t testing.TB, bare string, edit func(work string), tags ...st
 	t.Helper()
 	work := t.TempDir()
 	GitRun(t, work, "init", "--quiet", "--initial-branch=main")
+	if _, err := gitRun(bare, "rev-parse", "--verify", "--quiet", "refs/heads/main"); err == nil {
+		// Continue main's history; the index stays empty, so the new
+		// tree is exactly what edit leaves in the work tree.
+		GitRun(t, work, "fetch", "--quiet", bare, "main")
+		GitRun(t, work, "update-ref", "refs/heads/main", "FETCH_HEAD")
+	}
 	edit(work)
 	GitRun(t, work, "add", "--all")
 	GitRun(t, work, "commit", "--quiet", "--allow-empty", "-m", "commit")
@@ -116,8 +124,9 @@ func GitHTTP(t testing.TB, root string) string {
 		t.Fatalf("%v: git: %v", ErrMissing, err)
 	}
 	handler := &cgi.Handler{
-		Path: bin,
-		Args: []string{"http-backend"},
+		Path:   bin,
+		Args:   []string{"http-backend"},
+		Stderr: io.Discard, // "not our ref" and the like reach the client too
 		Env: []string{
 			"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1",
 			"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
