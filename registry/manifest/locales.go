@@ -39,41 +39,47 @@ func (m *Manifest) checkLocales(p *problems) {
 	}
 }
 
-// Localize returns the app's texts in the language tag asks for (such as "fr-CA"): the
-// locale with that exact tag, else the one of its language ("fr"), each missing text taken
-// from the manifest's own. Permissions holds a description for every permission key.
+// Localize returns the app's texts in the language tag asks for (such as "fr-CA"), text by
+// text: from the locale with that exact tag, else the one of its language ("fr"), else the
+// manifest's own. Tags compare without regard to case. Permissions holds a description for
+// every permission key.
 func (m *Manifest) Localize(tag string) Locale {
-	out := Locale{Name: m.Name, Description: m.Description, Permissions: map[string]string{}}
+	chain := m.localeChain(tag)
+	out := Locale{
+		Name:        pick(chain, func(l Locale) string { return l.Name }, m.Name),
+		Description: pick(chain, func(l Locale) string { return l.Description }, m.Description),
+		Permissions: make(map[string]string, len(m.Permissions)),
+	}
 	for key, p := range m.Permissions {
-		out.Permissions[key] = p.Description
-	}
-	loc, ok := m.findLocale(tag)
-	if !ok {
-		return out
-	}
-	if loc.Name != "" {
-		out.Name = loc.Name
-	}
-	if loc.Description != "" {
-		out.Description = loc.Description
-	}
-	for key, reason := range loc.Permissions {
-		if _, known := out.Permissions[key]; known && reason != "" {
-			out.Permissions[key] = reason
-		}
+		out.Permissions[key] = pick(chain, func(l Locale) string { return l.Permissions[key] }, p.Description)
 	}
 	return out
 }
 
-// findLocale matches tag, then its language alone, ignoring case.
-func (m *Manifest) findLocale(tag string) (Locale, bool) {
+// localeChain lists the locales matching tag, then its language alone.
+func (m *Manifest) localeChain(tag string) []Locale {
 	lang, _, _ := strings.Cut(tag, "-")
-	for _, want := range []string{tag, lang} {
+	var chain []Locale
+	for i, want := range []string{tag, lang} {
+		if want == "" || (i == 1 && lang == tag) {
+			continue
+		}
 		for key, loc := range m.Locales {
-			if want != "" && strings.EqualFold(key, want) {
-				return loc, true
+			if strings.EqualFold(key, want) {
+				chain = append(chain, loc)
+				break
 			}
 		}
 	}
-	return Locale{}, false
+	return chain
+}
+
+// pick returns the first non-blank text of the chain, else def.
+func pick(chain []Locale, text func(Locale) string, def string) string {
+	for _, l := range chain {
+		if s := text(l); strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return def
 }

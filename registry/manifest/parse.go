@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
+	"strings"
 )
 
 // Parse reads hearth.json strictly: at most MaxSize bytes, one JSON object and nothing after
@@ -44,54 +44,47 @@ func Load(data []byte) (*Manifest, error) {
 	return m, nil
 }
 
-// checkShape runs the shape checker over data and refuses anything after the first value.
+// checkShape refuses broken JSON and anything after the first value, then runs the shape
+// checker over data.
 func checkShape(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	errs := &problems{}
-	c := &shapeChecker{dec: dec, errs: errs}
-	if err := c.value("", reflect.TypeFor[Manifest]()); err != nil {
-		return syntaxError(data, err)
+	if !json.Valid(data) {
+		return syntaxError(data)
 	}
-	if tok, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return syntaxError(data, err)
-		}
-		line, col := position(data, dec.InputOffset())
-		return fmt.Errorf("%w: line %d, column %d: unexpected %s after the manifest", ErrSyntax, line, col, tokenType(tok))
+	errs := &problems{}
+	c := &shapeChecker{dec: json.NewDecoder(bytes.NewReader(data)), errs: errs}
+	if err := c.value("", reflect.TypeFor[Manifest]()); err != nil {
+		// json.Valid accepted data, so the decoder has nothing to complain about.
+		return fmt.Errorf("%w: %s", ErrSyntax, plainJSONError(err))
 	}
 	return errs.err()
 }
 
-// syntaxError turns a decoder error into ErrSyntax with a line and column.
-func syntaxError(data []byte, err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		if len(bytes.TrimSpace(data)) == 0 {
-			return fmt.Errorf("%w: the file is empty", ErrSyntax)
-		}
+// syntaxError describes why data is not one JSON value, with a line and column.
+func syntaxError(data []byte) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fmt.Errorf("%w: the file is empty", ErrSyntax)
+	}
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%w: %v", ErrSyntax, err)
+	}
+	if strings.Contains(se.Error(), "unexpected end") {
 		return fmt.Errorf("%w: unexpected end of file", ErrSyntax)
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := position(data, se.Offset)
-		return fmt.Errorf("%w: line %d, column %d: %s", ErrSyntax, line, col, plainJSONError(err))
-	}
-	return fmt.Errorf("%w: %s", ErrSyntax, plainJSONError(err))
+	line, col := position(data, se.Offset-1) // Offset counts the bytes read, the bad one included
+	return fmt.Errorf("%w: line %d, column %d: %s", ErrSyntax, line, col, plainJSONError(err))
 }
 
 // plainJSONError drops encoding/json's "json: " prefix.
 func plainJSONError(err error) string {
-	msg := err.Error()
-	if len(msg) > 6 && msg[:6] == "json: " {
-		return msg[6:]
-	}
-	return msg
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // position converts a byte offset into a 1-based line and column.
 func position(data []byte, offset int64) (line, col int) {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
+	offset = max(0, min(offset, int64(len(data))))
 	before := data[:offset]
 	line = 1 + bytes.Count(before, []byte("\n"))
 	col = int(offset) - bytes.LastIndexByte(before, '\n')

@@ -48,6 +48,10 @@ func checkVerbs(p *problems, field string, verbs []string) {
 		p.add(field, "is empty; list the verbs, or leave verbs out to ask for all of them")
 		return
 	}
+	if len(verbs) > len(AllVerbs()) {
+		p.add(field, "%d verbs, at most %d (GET, POST, PUT, DELETE)", len(verbs), len(AllVerbs()))
+		return
+	}
 	for i, v := range verbs {
 		switch {
 		case !slices.Contains(AllVerbs(), v):

@@ -95,6 +95,7 @@ func TestValidateRefusesBadManifests(t *testing.T) {
 		{"empty verbs", "permissions.notes.verbs", "is empty", perm(func(p *Permission) { p.Verbs = []string{} })},
 		{"bad verb", "permissions.notes.verbs[1]", `"PATCH" is not a verb`, perm(func(p *Permission) { p.Verbs = []string{"GET", "PATCH"} })},
 		{"lower verb", "permissions.notes.verbs[0]", "in capitals", perm(func(p *Permission) { p.Verbs = []string{"get"} })},
+		{"many verbs", "permissions.notes.verbs", "5 verbs, at most 4", perm(func(p *Permission) { p.Verbs = []string{"GET", "PUT", "POST", "DELETE", "GET"} })},
 		{"twice verb", "permissions.notes.verbs[1]", "listed twice", perm(func(p *Permission) { p.Verbs = []string{"GET", "GET"} })},
 		{"no reason", "permissions.notes.description", "required", perm(func(p *Permission) { p.Description = "" })},
 		{"long reason", "permissions.notes.description", "at most 500", perm(func(p *Permission) { p.Description = long(501) })},
