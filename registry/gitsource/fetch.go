@@ -41,6 +41,9 @@ func Fetch(ctx context.Context, rawURL, ref string, policy Policy) (*Snapshot, e
 		return nil, err
 	}
 	commit, err := peelToCommit(sto, want)
+	if err != nil && !advertised {
+		return nil, fmt.Errorf("%w: no commit %s in %s", ErrRefNotFound, want, rawURL)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s in %s: %w", ErrRefNotFound, refLabel(ref), rawURL, err)
 	}

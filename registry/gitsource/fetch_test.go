@@ -194,3 +194,42 @@ func rebinding() Policy {
 	var calls atomic.Int32
 	return Policy{Timeout: 10 * time.Second, trusted: func(netip.AddrPort) bool { return calls.Add(1) == 1 }}
 }
+
+func TestFetchTimeout(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(func() { close(release); hang.Close() })
+	start := time.Now()
+	_, err := Fetch(context.Background(), hang.URL+"/app.git", "main", Policy{AllowPrivate: true, Timeout: 300 * time.Millisecond})
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Fetch from a silent server: %v, want ErrTimeout", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Fetch took %v with a 300ms timeout", d)
+	}
+}
+
+func TestFetchRefusesGitProtocol(t *testing.T) {
+	t.Parallel()
+	bare := testsvc.GitRepo(t, map[string]string{"a": "1"}, "v1.0.0")
+	url := testsvc.GitDaemon(t, filepath.Dir(bare)) + "/app.git"
+	if _, err := Fetch(context.Background(), url, "v1.0.0", local); !errors.Is(err, ErrScheme) {
+		t.Fatalf("Fetch(%s): %v, want ErrScheme", url, err)
+	}
+}
+
+func TestFetchNotARepository(t *testing.T) {
+	t.Parallel()
+	url, _ := serve(t, map[string]string{"a": "1"})
+	_, err := Fetch(context.Background(), strings.TrimSuffix(url, "app.git")+"nothing.git", "main", local)
+	if !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("Fetch of a missing repository: %v, want ErrUnreachable", err)
+	}
+	t.Log(err)
+}

@@ -34,6 +34,9 @@ type File struct {
 
 // Open returns the file's content.
 func (f File) Open() (io.ReadCloser, error) {
+	if f.sto == nil {
+		return nil, fmt.Errorf("%w: %s has no content", ErrNotFound, f.Path)
+	}
 	obj, err := f.sto.EncodedObject(plumbing.BlobObject, f.blob)
 	if err != nil {
 		return nil, fmt.Errorf("gitsource: open %s: %w", f.Path, err)
