@@ -161,3 +161,6 @@ func sign(n int) int {
 	}
 	return 0
 }
+
+// SemVer returns the manifest's version, parsed.
+func (m *Manifest) SemVer() (Version, error) { return ParseVersion(m.Version) }

@@ -95,3 +95,13 @@ func cmpInt(a, b int) int {
 	}
 	return 0
 }
+
+func TestSemVer(t *testing.T) {
+	t.Parallel()
+	m := validStatic()
+	m.Version = "2.0.0-beta.3"
+	v, err := m.SemVer()
+	if err != nil || v.Channel() != ChannelBeta || v.Major != 2 {
+		t.Fatalf("%+v %v", v, err)
+	}
+}
