@@ -1,0 +1,121 @@
+package owner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// parallel runs f(i) for i in [0, n) at once and returns the errors.
+func parallel(n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// client is the i-th of distinct client addresses: attempts in flight count as failures until
+// they succeed, so more than five at once from one address would be throttled.
+func client(i int) ClientInfo { return ClientInfo{Addr: fmt.Sprintf("192.0.2.%d", i+1)} }
+
+// successes counts nil errors and fails the test on errors other than allowed.
+func successes(t *testing.T, errs []error, allowed error) int {
+	t.Helper()
+	n := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, allowed):
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	return n
+}
+
+func testConcurrency(t *testing.T, newStore newStoreFunc) {
+	ctx := context.Background()
+	const n = 8
+	t.Run("logins", func(t *testing.T) {
+		o := onboarded(t, newStore(t))
+		cookies := make([]string, n)
+		errs := parallel(n, func(i int) (err error) {
+			cookies[i], _, err = o.Login(ctx, testPass, "", client(i))
+			return err
+		})
+		if got := successes(t, errs, nil); got != n {
+			t.Fatalf("%d of %d concurrent logins succeeded", got, n)
+		}
+		list, err := o.ListSessions(ctx)
+		if err != nil || len(list) != n {
+			t.Fatalf("ListSessions = %d sessions, %v; want %d", len(list), err, n)
+		}
+	})
+	t.Run("one TOTP code, many logins", func(t *testing.T) {
+		o, secret, _ := withTOTP(t, newStore(t))
+		o.clock.Advance(30e9)
+		code := codeAt(t, secret, o.clock.Now())
+		errs := parallel(n, func(i int) error {
+			_, _, err := o.Login(ctx, testPass, code, client(i))
+			return err
+		})
+		if got := successes(t, errs, ErrBadCode); got != 1 {
+			t.Fatalf("%d logins with one code succeeded, want 1", got)
+		}
+	})
+	t.Run("one recovery code, many logins", func(t *testing.T) {
+		o, _, recovery := withTOTP(t, newStore(t))
+		errs := parallel(n, func(i int) error {
+			_, _, err := o.Login(ctx, testPass, recovery[3], client(i))
+			return err
+		})
+		if got := successes(t, errs, ErrBadCode); got != 1 {
+			t.Fatalf("%d logins with one recovery code succeeded, want 1", got)
+		}
+	})
+	t.Run("passphrase change racing logins", func(t *testing.T) {
+		const next = "the passphrase after the change"
+		o := onboarded(t, newStore(t))
+		keep, _ := o.login(t, "", "")
+		errs := parallel(n, func(i int) error {
+			if i == 0 {
+				return o.ChangePassphrase(ctx, testPass, next, keep)
+			}
+			_, _, err := o.Login(ctx, testPass, "", client(i))
+			return err
+		})
+		if errs[0] != nil {
+			t.Fatalf("ChangePassphrase: %v", errs[0])
+		}
+		successes(t, errs[1:], ErrBadPassphrase)
+		list, err := o.ListSessions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 || list[0].ID != SessionID(keep) {
+			t.Fatalf("sessions after the change: %+v; want only the kept one", list)
+		}
+	})
+	t.Run("sessions touched at once", func(t *testing.T) {
+		o := onboarded(t, newStore(t))
+		cookie, _ := o.login(t, "", "")
+		o.clock.Advance(DefaultTouchEvery)
+		errs := parallel(n, func(int) error {
+			_, err := o.Session(ctx, cookie)
+			return err
+		})
+		if got := successes(t, errs, nil); got != n {
+			t.Fatalf("%d of %d concurrent session checks succeeded", got, n)
+		}
+	})
+}
