@@ -3,6 +3,7 @@ package gitsource
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -34,7 +35,7 @@ func newHTTPClient(policy Policy) *http.Client {
 		MaxResponseHeaderBytes: 64 << 10,
 	}
 	return &http.Client{
-		Transport: transport,
+		Transport: limitedTransport{next: transport, limit: policy.MaxFetchBytes + advertLimit},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= maxRedirects {
 				return fmt.Errorf("%w: more than %d redirects", ErrUnreachable, maxRedirects)
@@ -65,4 +66,42 @@ func checkDialAddress(address string, policy Policy) error {
 		return fmt.Errorf("%w: connection to %s (%s)", ErrAddress, ap.Addr(), why)
 	}
 	return nil
+}
+
+// advertLimit is what a response may hold beyond a pack's limit: the ref
+// advertisement and protocol framing.
+const advertLimit = 8 << 20
+
+// limitedTransport bounds the body of every response, so that an endless
+// ref advertisement fails instead of filling memory.
+type limitedTransport struct {
+	next  http.RoundTripper
+	limit int64
+}
+
+func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &limitedBody{ReadCloser: resp.Body, left: t.limit}
+	return resp, nil
+}
+
+// limitedBody fails with ErrTooLarge once more than left bytes were read.
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("%w: a response exceeds the download limit", ErrTooLarge)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }

@@ -3,6 +3,7 @@ package gitsource
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -232,4 +233,28 @@ func TestFetchNotARepository(t *testing.T) {
 		t.Fatalf("Fetch of a missing repository: %v, want ErrUnreachable", err)
 	}
 	t.Log(err)
+}
+
+func TestListRefsBoundsAdvertisement(t *testing.T) {
+	t.Parallel()
+	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-git-upload-pack-advertisement")
+		_, _ = w.Write([]byte("001e# service=git-upload-pack\n0000"))
+		_, _ = w.Write(pktLine(strings.Repeat("1", 40) + " refs/heads/a\x00ofs-delta\n"))
+		line := pktLine(strings.Repeat("1", 40) + " refs/heads/b\n")
+		for r.Context().Err() == nil {
+			if _, err := w.Write(line); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(endless.Close)
+	_, err := ListRefs(context.Background(), endless.URL+"/app.git", Policy{AllowPrivate: true, MaxFetchBytes: 1 << 20, Timeout: 20 * time.Second})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("ListRefs of an endless advertisement: %v, want ErrTooLarge", err)
+	}
+}
+
+func pktLine(s string) []byte {
+	return []byte(fmt.Sprintf("%04x%s", len(s)+4, s))
 }

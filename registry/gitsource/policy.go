@@ -28,15 +28,16 @@ type Policy struct {
 	AllowedHosts []string
 	// MaxBytes bounds the total size of the files of a tree.
 	MaxBytes int64
-	// MaxFiles bounds the number of files of a tree.
+	// MaxFiles bounds the number of files and directories of a tree.
 	MaxFiles int
 	// MaxFileBytes bounds the size of one file.
 	MaxFileBytes int64
 	// MaxDepth bounds the number of components of a path.
 	MaxDepth int
-	// MaxFetchBytes bounds the bytes downloaded and the bytes of objects
-	// decoded by one fetch, history included when a shallow fetch is not
-	// possible.
+	// MaxFetchBytes bounds the pack downloaded by one fetch, and
+	// separately the total size its objects decode to (history included
+	// when a shallow fetch is not possible). Memory used by a fetch stays
+	// near twice this.
 	MaxFetchBytes int64
 	// MaxObjects bounds the objects of the downloaded pack.
 	MaxObjects int
