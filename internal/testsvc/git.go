@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/cgi"
@@ -126,7 +127,8 @@ func GitHTTP(t testing.TB, root string) string {
 	handler := &cgi.Handler{
 		Path:   bin,
 		Args:   []string{"http-backend"},
-		Stderr: io.Discard, // "not our ref" and the like reach the client too
+		Stderr: io.Discard,                 // "not our ref" and the like reach the client too
+		Logger: log.New(io.Discard, "", 0), // clients that hang up early are expected
 		Env: []string{
 			"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1",
 			"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",

@@ -28,20 +28,41 @@ type File struct {
 	Mode fs.FileMode // 0o644, or 0o755 for executables
 	Size int64
 
-	sto  *memory.Storage
-	blob plumbing.Hash
+	open func() (io.ReadCloser, error)
+}
+
+// NewFile describes a file of another source than Git (a registry
+// archive, say) for NewSnapshot: open returns its content, size bytes long.
+// An executable mode becomes 0755, any other 0644.
+func NewFile(path string, mode fs.FileMode, size int64, open func() (io.ReadCloser, error)) File {
+	f := File{Path: path, Mode: 0o644, Size: size, open: open}
+	if mode&0o111 != 0 {
+		f.Mode = 0o755
+	}
+	return f
+}
+
+// blobFile returns a File whose content is a blob of sto.
+func blobFile(path string, mode fs.FileMode, size int64, sto *memory.Storage, blob plumbing.Hash) File {
+	return File{Path: path, Mode: mode, Size: size, open: func() (io.ReadCloser, error) {
+		obj, err := sto.EncodedObject(plumbing.BlobObject, blob)
+		if err != nil {
+			return nil, err
+		}
+		return obj.Reader()
+	}}
 }
 
 // Open returns the file's content.
 func (f File) Open() (io.ReadCloser, error) {
-	if f.sto == nil {
+	if f.open == nil {
 		return nil, fmt.Errorf("%w: %s has no content", ErrNotFound, f.Path)
 	}
-	obj, err := f.sto.EncodedObject(plumbing.BlobObject, f.blob)
+	r, err := f.open()
 	if err != nil {
 		return nil, fmt.Errorf("gitsource: open %s: %w", f.Path, err)
 	}
-	return obj.Reader()
+	return r, nil
 }
 
 // Lookup returns the file at path.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -111,10 +112,11 @@ func (w *walker) addFile(e object.TreeEntry, p string) error {
 	if w.snap.Size += size; w.snap.Size > w.policy.MaxBytes {
 		return fmt.Errorf("%w: the files add up to more than %d bytes", ErrTooLarge, w.policy.MaxBytes)
 	}
-	f := File{Path: p, Mode: 0o644, Size: size, sto: w.sto, blob: e.Hash}
+	mode := fs.FileMode(0o644)
 	if e.Mode == filemode.Executable {
-		f.Mode = 0o755
+		mode = 0o755
 	}
+	f := blobFile(p, mode, size, w.sto, e.Hash)
 	if size <= maxLFSPointer {
 		if lfs, err := isLFSPointer(f); err != nil {
 			return err

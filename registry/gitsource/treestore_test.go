@@ -106,8 +106,8 @@ func TestTreeStoreAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := &Snapshot{Tree: tree, Files: []File{
-		{Path: "a.txt", Mode: 0o644, Size: 1, sto: sto, blob: blob},
-		{Path: "b/missing.txt", Mode: 0o644, Size: 1, sto: sto, blob: plumbing.ZeroHash},
+		blobFile("a.txt", 0o644, 1, sto, blob),
+		blobFile("b/missing.txt", 0o644, 1, sto, plumbing.ZeroHash),
 	}}
 	snap.index()
 	if _, _, err := store.Put(snap); err == nil {
