@@ -22,6 +22,8 @@ type Policy struct {
 	// AllowPrivate permits loopback, private, link-local and other
 	// non-public addresses (for tests and trusted local Git servers).
 	AllowPrivate bool
+	// HTTPSOnly refuses http:// URLs and redirects.
+	HTTPSOnly bool
 	// AllowedHosts, when not empty, lists the only hosts that may be
 	// fetched from ("example.com", or "*.example.com" for its subdomains).
 	// It does not exempt them from the address check.

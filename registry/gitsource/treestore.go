@@ -131,14 +131,40 @@ func writeFile(root *os.Root, f File) error {
 	return err
 }
 
-// chmodDirs gives dir and its subdirectories mode 0755, whatever the umask.
+// chmodDirs gives dir and its subdirectories mode 0755, whatever the
+// umask, and syncs them so that their entries survive a crash.
 func chmodDirs(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
 			return err
 		}
-		return os.Chmod(p, 0o755)
+		if err := os.Chmod(p, 0o755); err != nil {
+			return err
+		}
+		return syncDir(p)
 	})
+}
+
+// CleanTemp deletes what interrupted Puts and Removes left behind. Call it
+// when no Put or Remove is running, for example at startup.
+func (s TreeStore) CleanTemp() error {
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("gitsource: tree store: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tmpPrefix) {
+			errs = append(errs, os.RemoveAll(filepath.Join(s.Dir, e.Name())))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("gitsource: tree store: %w", err)
+	}
+	return nil
 }
 
 func syncDir(dir string) error {

@@ -78,6 +78,18 @@ func TestTreeStore(t *testing.T) {
 		t.Error("second Put rewrote the tree")
 	}
 
+	leftover := filepath.Join(store.Dir, tmpPrefix+"crashed", "x")
+	write(t, leftover, "half", 0o644)
+	if err := store.CleanTemp(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(leftover)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("CleanTemp left %s: %v", leftover, err)
+	}
+	if _, err := store.Path(snap.Tree); err != nil {
+		t.Errorf("CleanTemp removed the tree: %v", err)
+	}
+
 	if err := store.Remove(snap.Tree); err != nil {
 		t.Fatal(err)
 	}

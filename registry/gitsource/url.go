@@ -21,6 +21,9 @@ func CheckURL(ctx context.Context, rawURL string, policy Policy) error {
 	if err != nil {
 		return err
 	}
+	if policy.HTTPSOnly && !strings.EqualFold(u.Scheme, "https") {
+		return fmt.Errorf("%w: %q (only https:// is allowed here)", ErrScheme, u.Scheme+"://")
+	}
 	if err := checkHostAllowed(u.Hostname(), policy.AllowedHosts); err != nil {
 		return err
 	}

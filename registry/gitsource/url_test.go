@@ -41,6 +41,8 @@ func TestCheckURL(t *testing.T) {
 		{"unspecified", "https://0.0.0.0/app.git", Policy{}, ErrAddress},
 		{"multicast", "https://224.0.0.1/app.git", Policy{}, ErrAddress},
 		{"nat64 of private", "https://[64:ff9b::a00:1]/app.git", Policy{}, ErrAddress},
+		{"http when https only", "http://8.8.8.8/app.git", Policy{HTTPSOnly: true}, ErrScheme},
+		{"https only", "https://8.8.8.8/app.git", Policy{HTTPSOnly: true}, nil},
 		{"loopback allowed", "http://127.0.0.1:8080/app.git", Policy{AllowPrivate: true}, nil},
 		{"public address", "https://8.8.8.8/app.git", Policy{}, nil},
 		{"host not allowed", "https://8.8.8.8/app.git", Policy{AllowedHosts: []string{"git.example.com"}}, ErrHost},
