@@ -59,6 +59,28 @@ func (o *Owner) Onboard(ctx context.Context, token, passphrase string) error {
 	return err
 }
 
+// Reset is for the instance's administrator when the owner lost the passphrase (or the second
+// factor): it forgets the passphrase and two-factor, ends every session, and issues a new
+// onboarding token, as NewOnboarding does.
+func (o *Owner) Reset(ctx context.Context) (token string, expires time.Time, err error) {
+	token, err = newSecret()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	expires = o.now().Add(o.cfg.OnboardingTTL).UTC()
+	_, err = o.updateAccount(ctx, func(a *account) error {
+		*a = account{Epoch: a.Epoch + 1, OnboardHash: digest(token), OnboardExpires: expires}
+		return nil
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if err := o.endSessionsExcept(ctx, ""); err != nil {
+		return "", time.Time{}, err
+	}
+	return token, expires, nil
+}
+
 // checkOnboarding checks token against the one a holds.
 func (o *Owner) checkOnboarding(a account, token string) error {
 	if a.Hash != "" {

@@ -36,6 +36,7 @@ var scenarios = []struct {
 	{"totp set up expires", testTOTPSetUpExpires},
 	{"totp login", testTOTPLogin},
 	{"totp disable and regenerate", testTOTPDisableAndRegenerate},
+	{"reset by the administrator", testReset},
 	{"concurrent logins", testConcurrentLogins},
 	{"concurrent logins with one TOTP code", testConcurrentOneTOTPCodeManyLogins},
 	{"concurrent logins with one recovery code", testConcurrentOneRecoveryCodeManyLogins},

@@ -192,7 +192,11 @@ func (o *Owner) endSessionsExcept(ctx context.Context, keepID string) error {
 		if id == keepID {
 			continue
 		}
-		if err := o.RevokeSession(ctx, id); err != nil && !errors.Is(err, ErrNoSession) {
+		err := o.cfg.Store.Delete(ctx, e.Key, e.Rev)
+		if errors.Is(err, ErrStoreConflict) {
+			err = o.RevokeSession(ctx, id) // touched since listed
+		}
+		if err != nil && !errors.Is(err, ErrNoSession) && !errors.Is(err, ErrStoreNotFound) {
 			return err
 		}
 	}

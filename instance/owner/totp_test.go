@@ -158,3 +158,28 @@ func testTOTPDisableAndRegenerate(t *testing.T, newStore newStoreFunc) {
 	_, err = o.RegenerateRecoveryCodes(ctx, testPass)
 	wantErr(t, "RegenerateRecoveryCodes when off", err, ErrTOTPDisabled)
 }
+
+func testReset(t *testing.T, newStore newStoreFunc) {
+	ctx := context.Background()
+	o, secret, _ := withTOTP(t, newStore(t))
+	o.clock.Advance(time.Minute)
+	cookie, _ := o.login(t, codeAt(t, secret, o.clock.Now()), "")
+	tok, _, err := o.Reset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := o.Status(ctx); err != nil || st != (Status{OnboardingPending: true}) {
+		t.Fatalf("Status after Reset = %+v, %v", st, err)
+	}
+	_, err = o.Session(ctx, cookie)
+	wantErr(t, "a session after Reset", err, ErrNoSession)
+	_, _, err = o.Login(ctx, testPass, "", ClientInfo{})
+	wantErr(t, "Login after Reset", err, ErrNotOnboarded)
+	const next = "a brand new passphrase"
+	if err := o.Onboard(ctx, tok, next); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := o.Login(ctx, next, "", ClientInfo{}); err != nil {
+		t.Fatalf("Login after onboarding again (no two-factor): %v", err)
+	}
+}
