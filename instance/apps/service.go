@@ -1,0 +1,158 @@
+package apps
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hearth-cloud/hearth/registry/gitsource"
+	"github.com/hearth-cloud/hearth/registry/manifest"
+)
+
+// planTTL is how long a prepared plan waits for the owner; maxPlans bounds them in memory.
+const (
+	planTTL  = 30 * time.Minute
+	maxPlans = 1024
+)
+
+// Service installs apps on instances.
+type Service struct {
+	Fetcher Fetcher
+	Trees   gitsource.TreeStore
+	Records Records
+	Now     func() time.Time // nil: time.Now
+
+	mu    sync.Mutex
+	plans map[string]pendingPlan // guarded by mu: plan id → plan
+}
+
+type pendingPlan struct {
+	instance string
+	plan     *Plan
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Prepare fetches src and checks it, and returns the plan of installing it on the instance. The
+// tree is stored already (content-addressed, so a plan never accepted costs nothing more).
+func (s *Service) Prepare(ctx context.Context, instanceID string, src Source) (*Plan, error) {
+	p, err := s.fetchPlan(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	db, err := s.Records.DB(ctx, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := getRecord(ctx, db, p.Slug); err == nil {
+		return nil, fmt.Errorf("%w: %s (update it instead)", ErrInstalled, p.Slug)
+	} else if !errors.Is(err, ErrNotInstalled) {
+		return nil, err
+	}
+	p.NewPermissions = p.Permissions
+	s.keep(instanceID, p)
+	return p, nil
+}
+
+// fetchPlan fetches src, validates its manifest and stores its tree.
+func (s *Service) fetchPlan(ctx context.Context, src Source) (*Plan, error) {
+	snap, err := s.Fetcher.Fetch(ctx, src)
+	if err != nil {
+		return nil, fmt.Errorf("%w from %s: %w", ErrSource, src.URL, err)
+	}
+	raw, err := snap.ReadFile(manifest.FileName)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the repository has no %s at its root", ErrManifest, manifest.FileName)
+	}
+	m, err := manifest.Load(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrManifest, err)
+	}
+	if _, _, err := s.Trees.Put(snap); err != nil {
+		return nil, fmt.Errorf("apps: store the files of %s: %w", m.Slug, err)
+	}
+	id := rand.Text()
+	return &Plan{
+		ID: id, Slug: m.Slug, Name: m.Name, Version: m.Version, Source: src,
+		Commit: snap.Commit, Tree: snap.Tree, Manifest: raw, Permissions: m.PermissionList(),
+		ExpiresAt: s.now().Add(planTTL),
+	}, nil
+}
+
+func (s *Service) keep(instanceID string, p *Plan) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.plans == nil {
+		s.plans = map[string]pendingPlan{}
+	}
+	now := s.now()
+	for id, pp := range s.plans {
+		if now.After(pp.plan.ExpiresAt) {
+			delete(s.plans, id)
+		}
+	}
+	if len(s.plans) >= maxPlans {
+		for id := range s.plans { // full of live plans: drop one
+			delete(s.plans, id)
+			break
+		}
+	}
+	s.plans[p.ID] = pendingPlan{instance: instanceID, plan: p}
+}
+
+// take removes and returns a live plan of the instance.
+func (s *Service) take(instanceID, planID string) (*Plan, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pp, ok := s.plans[planID]
+	if !ok || pp.instance != instanceID || s.now().After(pp.plan.ExpiresAt) {
+		return nil, ErrNoPlan
+	}
+	delete(s.plans, planID)
+	return pp.plan, nil
+}
+
+// Accept applies a plan the owner accepted: it installs the app, or updates it.
+func (s *Service) Accept(ctx context.Context, instanceID, planID string) (*Installed, error) {
+	p, err := s.take(instanceID, planID)
+	if err != nil {
+		return nil, err
+	}
+	db, err := s.Records.DB(ctx, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := getRecord(ctx, db, p.Slug)
+	switch {
+	case errors.Is(err, ErrNotInstalled) && !p.Update:
+		in = &Installed{Slug: p.Slug, InstalledAt: s.now().UTC()}
+	case err != nil:
+		return nil, err
+	case !p.Update:
+		return nil, fmt.Errorf("%w: %s", ErrInstalled, p.Slug)
+	}
+	s.apply(in, p)
+	if err := putRecord(ctx, db, in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// apply makes the record say that plan p is installed and approved.
+func (s *Service) apply(in *Installed, p *Plan) {
+	in.Source, in.Commit, in.Tree, in.Manifest = p.Source, p.Commit, p.Tree, p.Manifest
+	in.Scopes = in.Scopes[:0]
+	for _, perm := range p.Permissions {
+		in.Scopes = append(in.Scopes, perm.Scope())
+	}
+	in.UpdatedAt = s.now().UTC()
+	in.Pending = nil
+}

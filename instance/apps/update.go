@@ -1,0 +1,98 @@
+package apps
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hearth-cloud/hearth/registry/manifest"
+)
+
+// UpdateResult tells what an update did.
+type UpdateResult struct {
+	Plan    *Plan      `json:"plan"`
+	Applied bool       `json:"applied"` // false: the update asks for more and waits for the owner
+	App     *Installed `json:"app"`
+}
+
+// Update fetches the app's source at ref (its current ref when empty) from where it was
+// installed. An update that asks for no new permission is applied at once; one that asks for
+// more is kept as the app's pending update until the owner accepts its plan, and the installed
+// version keeps running meanwhile.
+func (s *Service) Update(ctx context.Context, instanceID, slug, ref string) (*UpdateResult, error) {
+	db, err := s.Records.DB(ctx, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := getRecord(ctx, db, slug)
+	if err != nil {
+		return nil, err
+	}
+	src := in.Source
+	if ref != "" {
+		src.Ref = ref
+	}
+	p, err := s.fetchPlan(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if p.Slug != slug {
+		return nil, fmt.Errorf("%w: the source now holds app %q, not %q", ErrManifest, p.Slug, slug)
+	}
+	old, err := in.App()
+	if err != nil {
+		return nil, err
+	}
+	next, err := manifest.Parse(p.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrManifest, err)
+	}
+	p.Update, p.FromVersion = true, old.Version
+	p.NewPermissions = approvedDiff(in.Scopes, next)
+	if !p.NeedsApproval() {
+		s.apply(in, p)
+		if err := putRecord(ctx, db, in); err != nil {
+			return nil, err
+		}
+		return &UpdateResult{Plan: p, Applied: true, App: in}, nil
+	}
+	in.Pending = p
+	if err := putRecord(ctx, db, in); err != nil {
+		return nil, err
+	}
+	s.keep(instanceID, p)
+	return &UpdateResult{Plan: p, App: in}, nil
+}
+
+// approvedDiff lists the permissions of next beyond the scopes the owner approved.
+func approvedDiff(approved []string, next *manifest.Manifest) []manifest.Permission {
+	granted := map[string]map[string]bool{}
+	for _, sc := range approved {
+		doctype, verbs := splitScope(sc)
+		if granted[doctype] == nil {
+			granted[doctype] = map[string]bool{}
+		}
+		for _, v := range verbs {
+			granted[doctype][v] = true
+		}
+	}
+	var out []manifest.Permission
+	for _, p := range next.PermissionList() {
+		for _, v := range p.Granted() {
+			if !granted[p.Doctype][v] {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// splitScope reads "doctype" (every verb) or "doctype:GET,POST".
+func splitScope(sc string) (string, []string) {
+	doctype, verbs, ok := strings.Cut(sc, ":")
+	if !ok {
+		return sc, manifest.AllVerbs()
+	}
+	return doctype, strings.Split(verbs, ",")
+}
