@@ -30,7 +30,7 @@ func serveInProcess(t *testing.T, dataDir string) (pub, adm string) {
 	done := make(chan int, 1)
 	var out, errOut bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", pub, "--admin-addr", adm, "--data-dir", dataDir, "--log-level", "warn"}, &out, &errOut)
+		done <- run(ctx, []string{"serve", "--addr", pub, "--admin-addr", adm, "--data-dir", dataDir, "--log-level", "warn", "--allow-private-git"}, strings.NewReader(""), &out, &errOut)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -60,7 +60,7 @@ func serveInProcess(t *testing.T, dataDir string) (pub, adm string) {
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var o, e bytes.Buffer
-	code = run(context.Background(), args, &o, &e)
+	code = run(context.Background(), args, strings.NewReader(""), &o, &e)
 	return code, o.String(), e.String()
 }
 

@@ -27,6 +27,11 @@ Usage:
   hearth instances rm <domain>                 delete an instance and all its data
   hearth instances block|unblock <domain>      stop or resume serving an instance
   hearth instances token <domain> <scope>...   print a bearer token (scope: io.hearth.notes or io.hearth.notes:GET,POST)
+  hearth apps install <git-url> --instance <domain> [--ref R] [--yes]
+                                               install an app after showing the permissions it asks for
+  hearth apps ls --instance <domain>           list the installed apps
+  hearth apps update <slug> --instance <domain> [--ref R] [--yes]
+  hearth apps rm <slug> --instance <domain> [--delete-data]
   hearth version                               print the version
 
 Run "hearth <command> --help" for a command's flags.
@@ -34,13 +39,13 @@ Run "hearth <command> --help" for a command's flags.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // run executes one command line and returns the process exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -51,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], stdout, stderr)
 	case "instances":
 		err = instances(ctx, args[1:], stdout, stderr)
+	case "apps":
+		err = appsCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "hearth", version)
 	case "help", "-h", "--help":

@@ -24,6 +24,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.RedisURL, "redis-url", "", "carry realtime events through this Redis instead of in-process")
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "", "admin API secret (default: generated into the data directory)")
 	fs.Int64Var(&cfg.MaxDocSize, "max-doc-size", datasys.DefaultMaxDocSize, "largest document or attachment accepted, in bytes")
+	fs.BoolVar(&cfg.AllowPrivateGit, "allow-private-git", false, "allow installing apps from Git servers on loopback or private addresses")
 	initInstance := fs.String("init-instance", "", "create this instance at start if the runtime has none")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/auth"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 )
@@ -78,7 +79,10 @@ type Server struct {
 	Secret    string
 	Instances Instances
 	Data      DataRemover
-	Log       *slog.Logger
+	Apps      *apps.Service
+	// RemoveDoctype destroys one doctype of an instance, when an uninstall asks for it.
+	RemoveDoctype apps.DataRemover
+	Log           *slog.Logger
 }
 
 // Handler returns the admin API's routes.
@@ -93,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 	r.POST("/instances/:domain/tokens", s.wrap(s.issueToken))
 	r.POST("/instances/:domain/block", s.wrap(s.setState(tenants.StateBlocked)))
 	r.POST("/instances/:domain/unblock", s.wrap(s.setState(tenants.StateActive)))
+	s.appRoutes(r)
 	// Profiles of the running runtime, behind the same secret.
 	r.GET("/debug/pprof/*name", gin.WrapF(pprofHandler))
 	r.NoRoute(func(c *gin.Context) {
@@ -116,6 +121,10 @@ func (s *Server) wrap(h func(*gin.Context) error) gin.HandlerFunc {
 		if err := h(c); err != nil {
 			status, kind := http.StatusInternalServerError, "internal_error"
 			reason := "The runtime failed; see its log."
+			if st, k := appErrorStatus(err); st != 0 {
+				c.JSON(st, gin.H{"error": k, "reason": err.Error()})
+				return
+			}
 			switch {
 			case errors.Is(err, tenants.ErrNotFound):
 				status, kind, reason = http.StatusNotFound, "not_found", err.Error()

@@ -16,10 +16,12 @@ import (
 	kivik "github.com/go-kivik/kivik/v4"
 
 	"github.com/hearth-cloud/hearth/instance/admin"
+	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/auth"
 	"github.com/hearth-cloud/hearth/instance/datasys"
 	"github.com/hearth-cloud/hearth/instance/store"
 	"github.com/hearth-cloud/hearth/instance/tenants"
+	"github.com/hearth-cloud/hearth/registry/gitsource"
 )
 
 // Config is everything a runtime is started with.
@@ -31,6 +33,9 @@ type Config struct {
 	RedisURL    string // events through Redis instead of in-process
 	AdminSecret string // empty: read or generated in DataDir
 	MaxDocSize  int64
+	// AllowPrivateGit lets apps be installed from Git servers on loopback or private addresses
+	// (tests, a Git server on the owner's network). Off, such URLs are refused.
+	AllowPrivateGit bool
 }
 
 // Runtime is a running instance runtime.
@@ -44,6 +49,7 @@ type Runtime struct {
 	data    *datasys.Service
 	secret  string
 	tokens  auth.VerifyCache
+	apps    *apps.Service
 }
 
 // New opens storage and the instance registry. Close releases them.
@@ -71,6 +77,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
 		return nil, err
 	}
 	rt.data = &datasys.Service{DBs: rt.dbs, Events: rt.events, MaxDocSize: cfg.MaxDocSize, Log: log}
+	trees := gitsource.TreeStore{Dir: filepath.Join(cfg.DataDir, "apps", "trees")}
+	if err := trees.CleanTemp(); err != nil {
+		log.Warn("runtime: clean interrupted app installs", "err", err)
+	}
+	rt.apps = &apps.Service{
+		Fetcher: apps.GitFetcher{Policy: gitsource.Policy{AllowPrivate: cfg.AllowPrivateGit}},
+		Trees:   trees,
+		Records: appRecords{rt.dbs},
+	}
 	log.Info("runtime ready", "backend", scfg.Backend(), "events", rt.events.kind, "instances", len(rt.tenants.List()))
 	return rt, nil
 }
@@ -83,7 +98,24 @@ func (rt *Runtime) AdminSecret() string { return rt.secret }
 
 // Admin returns the admin API's handler.
 func (rt *Runtime) Admin() http.Handler {
-	return (&admin.Server{Secret: rt.secret, Instances: rt.tenants, Data: rt, Log: rt.log}).Handler()
+	return (&admin.Server{Secret: rt.secret, Instances: rt.tenants, Data: rt, Apps: rt.apps,
+		RemoveDoctype: rt.destroyDoctype, Log: rt.log}).Handler()
+}
+
+// appRecords keeps each instance's app records in its reserved doctype.
+type appRecords struct{ dbs *store.DBs }
+
+func (a appRecords) DB(ctx context.Context, instanceID string) (*kivik.DB, error) {
+	db, _, err := a.dbs.Open(ctx, store.DBName(instanceID, apps.Doctype), true)
+	return db, err
+}
+
+// destroyDoctype destroys the documents of one doctype of an instance.
+func (rt *Runtime) destroyDoctype(ctx context.Context, instanceID, doctype string) error {
+	name := store.DBName(instanceID, doctype)
+	err := rt.client.DestroyDB(ctx, name)
+	rt.dbs.Forget(name)
+	return err
 }
 
 // DestroyInstanceData destroys every database of an instance.

@@ -1,0 +1,162 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hearth-cloud/hearth/instance/apps"
+	"github.com/hearth-cloud/hearth/registry/manifest"
+)
+
+// AppView is what the admin API shows of an installed app.
+type AppView struct {
+	Slug        string             `json:"slug"`
+	Name        string             `json:"name"`
+	Version     string             `json:"version"`
+	Kind        string             `json:"kind"`
+	Source      apps.Source        `json:"source"`
+	Commit      string             `json:"commit"`
+	Scopes      []string           `json:"scopes"`
+	Pending     *apps.Plan         `json:"pending,omitempty"`
+	InstalledAt time.Time          `json:"installed_at"`
+	UpdatedAt   time.Time          `json:"updated_at"`
+	Removed     *apps.RemoveResult `json:"removed,omitempty"`
+}
+
+func appView(in *apps.Installed) AppView {
+	v := AppView{Slug: in.Slug, Source: in.Source, Commit: in.Commit, Scopes: in.Scopes,
+		Pending: in.Pending, InstalledAt: in.InstalledAt, UpdatedAt: in.UpdatedAt}
+	if m, err := in.App(); err == nil {
+		v.Name, v.Version, v.Kind = m.Name, m.Version, string(m.Kind)
+	}
+	return v
+}
+
+func (s *Server) appRoutes(r *gin.Engine) {
+	r.GET("/instances/:domain/apps", s.wrap(s.listApps))
+	r.POST("/instances/:domain/apps", s.wrap(s.prepareApp))
+	r.POST("/instances/:domain/plans/:plan", s.wrap(s.acceptPlan))
+	r.POST("/instances/:domain/apps/:slug/update", s.wrap(s.updateApp))
+	r.DELETE("/instances/:domain/apps/:slug", s.wrap(s.removeApp))
+}
+
+// instanceID resolves the :domain of the path.
+func (s *Server) instanceID(c *gin.Context) (string, error) {
+	inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain"))
+	if err != nil {
+		return "", err
+	}
+	return inst.ID, nil
+}
+
+func (s *Server) listApps(c *gin.Context) error {
+	id, err := s.instanceID(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.Apps.List(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]AppView, len(list))
+	for i, in := range list {
+		out[i] = appView(in)
+	}
+	c.JSON(http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) prepareApp(c *gin.Context) error {
+	var src apps.Source
+	if err := c.ShouldBindJSON(&src); err != nil || src.URL == "" {
+		return fmt.Errorf("%w: body must be {\"url\": \"https://…\", \"ref\": \"v1.0.0\"}", errBadRequest)
+	}
+	id, err := s.instanceID(c)
+	if err != nil {
+		return err
+	}
+	plan, err := s.Apps.Prepare(s.fetchContext(c), id, src)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, plan)
+	return nil
+}
+
+// fetchContext bounds a request that fetches an app.
+func (s *Server) fetchContext(c *gin.Context) context.Context {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Minute)
+	go func() { <-c.Request.Context().Done(); cancel() }()
+	return ctx
+}
+
+func (s *Server) acceptPlan(c *gin.Context) error {
+	id, err := s.instanceID(c)
+	if err != nil {
+		return err
+	}
+	in, err := s.Apps.Accept(c.Request.Context(), id, c.Param("plan"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, appView(in))
+	return nil
+}
+
+func (s *Server) updateApp(c *gin.Context) error {
+	var body struct {
+		Ref string `json:"ref"`
+	}
+	if c.Request.ContentLength > 0 {
+		if err := c.ShouldBindJSON(&body); err != nil {
+			return fmt.Errorf("%w: body must be {\"ref\": \"v1.1.0\"} or empty", errBadRequest)
+		}
+	}
+	id, err := s.instanceID(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.Apps.Update(s.fetchContext(c), id, c.Param("slug"), body.Ref)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) removeApp(c *gin.Context) error {
+	id, err := s.instanceID(c)
+	if err != nil {
+		return err
+	}
+	deleteData := c.Query("delete_data") == "true"
+	res, err := s.Apps.Uninstall(c.Request.Context(), id, c.Param("slug"), deleteData, s.RemoveDoctype)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, AppView{Slug: c.Param("slug"), Removed: res})
+	return nil
+}
+
+// appErrorStatus maps the installer's errors to a status and an error word; 0 when not one.
+func appErrorStatus(err error) (int, string) {
+	var ve *manifest.ValidationError
+	switch {
+	case errors.Is(err, apps.ErrNotInstalled):
+		return http.StatusNotFound, "not_found"
+	case errors.Is(err, apps.ErrNoPlan):
+		return http.StatusNotFound, "not_found"
+	case errors.Is(err, apps.ErrInstalled):
+		return http.StatusConflict, "conflict"
+	case errors.Is(err, apps.ErrManifest), errors.As(err, &ve):
+		return http.StatusUnprocessableEntity, "invalid_manifest"
+	case errors.Is(err, apps.ErrSource):
+		return http.StatusBadRequest, "bad_source"
+	}
+	return 0, ""
+}
