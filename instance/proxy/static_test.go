@@ -1,0 +1,207 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+const (
+	testInstance = "https://alice.example"
+	testToken    = "tok-123"
+)
+
+// newTestStatic serves dir as the notes app of alice.example. A request carries the owner's
+// session when it has the header X-Test-Session.
+func newTestStatic(t *testing.T, dir string, edit ...func(*StaticApp)) *Static {
+	t.Helper()
+	app := StaticApp{
+		Dir:      dir,
+		Manifest: loadFixture(t, "static-notes"),
+		Instance: testInstance,
+		Gate:     func(r *http.Request) bool { return r.Header.Get("X-Test-Session") != "" },
+		TokenFor: func(*http.Request) (string, error) { return testToken, nil },
+	}
+	for _, e := range edit {
+		e(&app)
+	}
+	s, err := NewStatic(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func do(t *testing.T, h http.Handler, method, target string, session bool, header ...string) *http.Response {
+	t.Helper()
+	r := httptest.NewRequest(method, target, nil)
+	r.Host = "notes.alice.example"
+	if session {
+		r.Header.Set("X-Test-Session", "1")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Result()
+}
+
+func body(t *testing.T, res *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func checkSecurityHeaders(t *testing.T, res *http.Response) {
+	t.Helper()
+	h := res.Header
+	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" {
+		t.Errorf("security headers missing: %v", h)
+	}
+	csp := h.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "frame-ancestors 'none'", "connect-src 'self' https://alice.example wss://alice.example"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if len(res.Cookies()) != 0 || h.Get("Set-Cookie") != "" {
+		t.Errorf("Set-Cookie on an app origin: %v", h.Values("Set-Cookie"))
+	}
+}
+
+func TestStaticServe(t *testing.T) {
+	t.Parallel()
+	s := newTestStatic(t, fixtureDir("static-notes"))
+	tests := []struct {
+		name     string
+		method   string
+		target   string
+		session  bool
+		code     int
+		ctype    string
+		contains string
+		location string
+	}{
+		{"root", "GET", "/", true, 200, "text/html; charset=utf-8", `"token":"tok-123"`, ""},
+		{"index", "GET", "/index.html", true, 200, "text/html; charset=utf-8", "<h1>Notes</h1>", ""},
+		{"query ignored", "GET", "/?x=1", true, 200, "text/html; charset=utf-8", "<h1>Notes</h1>", ""},
+		{"css", "GET", "/css/style.css", true, 200, "text/css; charset=utf-8", "font-family", ""},
+		{"js", "GET", "/app.js", true, 200, "text/javascript; charset=utf-8", "hearth.data", ""},
+		{"svg", "GET", "/icon.svg", true, 200, "image/svg+xml", "<svg", ""},
+		{"json", "GET", "/hearth.json", true, 200, "application/json", `"slug": "notes"`, ""},
+		{"js not injected", "GET", "/app.js", true, 200, "", "", ""},
+		{"directory redirect", "GET", "/public?a=b", true, 301, "", "", "./public/?a=b"},
+		{"directory without index", "GET", "/css/", true, 404, "", "", ""},
+		{"missing uses 404.html", "GET", "/nope.html", true, 404, "text/html; charset=utf-8", "Notes has no such page", ""},
+		{"hidden", "GET", "/.git/config", true, 404, "", "", ""},
+		{"head", "HEAD", "/css/style.css", true, 200, "text/css; charset=utf-8", "", ""},
+		{"head html", "HEAD", "/", true, 200, "text/html; charset=utf-8", "", ""},
+		{"post", "POST", "/", true, 405, "", "", ""},
+		{"put", "PUT", "/index.html", false, 405, "", "", ""},
+		{"no session", "GET", "/", false, 302, "", "", "https://alice.example/login?next=https%3A%2F%2Fnotes.alice.example%2F"},
+		{"no session keeps path", "GET", "/app.js?v=2", false, 302, "", "", "https://alice.example/login?next=https%3A%2F%2Fnotes.alice.example%2Fapp.js%3Fv%3D2"},
+		{"no session near public", "GET", "/publicity", false, 302, "", "", ""},
+		{"public without session", "GET", "/public/", false, 200, "text/html; charset=utf-8", `"token":null`, ""},
+		{"public page without session", "GET", "/public/index.html", false, 200, "text/html; charset=utf-8", "This page is public", ""},
+		{"public with session gets token", "GET", "/public/", true, 200, "", `"token":"tok-123"`, ""},
+		{"public missing without session", "GET", "/public/nope", false, 404, "", "", ""},
+		// Traversal, raw and encoded.
+		{"dotdot", "GET", "/../testdata/apps/static-notes/hearth.json", true, 400, "", "", ""},
+		{"dotdot inside", "GET", "/css/../hearth.json", true, 400, "", "", ""},
+		{"dotdot from public", "GET", "/public/../index.html", false, 400, "", "", ""},
+		{"dot", "GET", "/./index.html", true, 400, "", "", ""},
+		{"encoded dotdot", "GET", "/%2e%2e/hearth.json", true, 400, "", "", ""},
+		{"encoded dotdot upper", "GET", "/public/%2E%2E/index.html", false, 400, "", "", ""},
+		{"encoded slash", "GET", "/css%2fstyle.css", true, 400, "", "", ""},
+		{"encoded backslash", "GET", "/public/..%5cindex.html", false, 400, "", "", ""},
+		{"backslash", "GET", "/css\\style.css", true, 400, "", "", ""},
+		{"encoded NUL", "GET", "/index.html%00.css", true, 400, "", "", ""},
+		{"control", "GET", "/index%0a.html", true, 400, "", "", ""},
+		{"double slash", "GET", "//etc/passwd", true, 400, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := do(t, s, tt.method, tt.target, tt.session)
+			b := body(t, res)
+			if res.StatusCode != tt.code {
+				t.Fatalf("%s %s: status %d, want %d (%s)", tt.method, tt.target, res.StatusCode, tt.code, b)
+			}
+			checkSecurityHeaders(t, res)
+			if tt.ctype != "" && res.Header.Get("Content-Type") != tt.ctype {
+				t.Errorf("Content-Type %q, want %q", res.Header.Get("Content-Type"), tt.ctype)
+			}
+			if tt.contains != "" && !strings.Contains(b, tt.contains) {
+				t.Errorf("body lacks %q:\n%s", tt.contains, b)
+			}
+			if tt.location != "" && res.Header.Get("Location") != tt.location {
+				t.Errorf("Location %q, want %q", res.Header.Get("Location"), tt.location)
+			}
+			if tt.method == "HEAD" && (b != "" || res.Header.Get("Content-Length") == "") {
+				t.Errorf("HEAD: body %q, Content-Length %q", b, res.Header.Get("Content-Length"))
+			}
+			if tt.code == 405 && res.Header.Get("Allow") != "GET, HEAD" {
+				t.Errorf("Allow %q", res.Header.Get("Allow"))
+			}
+			if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") && strings.Contains(b, "window.hearth=") {
+				t.Errorf("token injected into a non-HTML response")
+			}
+		})
+	}
+}
+
+func TestStaticCaching(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		treeHash string
+	}{{"modification time", ""}, {"tree hash", "sha256:abc"}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestStatic(t, fixtureDir("static-notes"), func(a *StaticApp) { a.TreeHash = tt.treeHash })
+			res := do(t, s, "GET", "/css/style.css", true)
+			etag := res.Header.Get("ETag")
+			if etag == "" || res.Header.Get("Last-Modified") == "" || res.Header.Get("Cache-Control") != "no-cache" {
+				t.Fatalf("caching headers: %v", res.Header)
+			}
+			if again := do(t, s, "GET", "/css/style.css", true, "If-None-Match", etag); again.StatusCode != http.StatusNotModified {
+				t.Fatalf("If-None-Match: status %d, want 304", again.StatusCode)
+			}
+			page := do(t, s, "GET", "/", true)
+			if page.Header.Get("Cache-Control") != "no-store" || page.Header.Get("ETag") != "" {
+				t.Fatalf("HTML page may be cached: %v", page.Header)
+			}
+		})
+	}
+}
+
+func TestNewStaticRefuses(t *testing.T) {
+	t.Parallel()
+	m := loadFixture(t, "static-notes")
+	tests := []struct {
+		name string
+		app  StaticApp
+	}{
+		{"no manifest", StaticApp{Dir: fixtureDir("static-notes"), Instance: testInstance}},
+		{"instance with path", StaticApp{Dir: fixtureDir("static-notes"), Manifest: m, Instance: "https://alice.example/x"}},
+		{"instance not URL", StaticApp{Dir: fixtureDir("static-notes"), Manifest: m, Instance: "alice.example"}},
+		{"missing dir", StaticApp{Dir: t.TempDir() + "/nope", Manifest: m, Instance: testInstance}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := NewStatic(tt.app); !errors.Is(err, ErrConfig) {
+				t.Fatalf("NewStatic: %v, want ErrConfig", err)
+			}
+		})
+	}
+}
