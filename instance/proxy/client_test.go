@@ -77,8 +77,14 @@ func fakeInstance(t *testing.T) *httptest.Server {
 		}
 	})
 	mux.HandleFunc("DELETE /data/io.hearth.notes/n1", func(w http.ResponseWriter, r *http.Request) {
-		if authorized(w, r) && r.URL.Query().Get("rev") == "1-a" {
+		switch {
+		case !authorized(w, r):
+		case !r.URL.Query().Has("rev"): // not "rev=undefined"
+			reply(w, 400, `{"error":"bad_request","reason":"no rev"}`)
+		case r.URL.Query().Get("rev") == "1-a":
 			reply(w, 200, `{"ok":true,"id":"n1","rev":"2-b"}`)
+		default:
+			reply(w, 409, `{"error":"conflict","reason":"Document update conflict."}`)
 		}
 	})
 	mux.HandleFunc("GET /realtime", func(w http.ResponseWriter, r *http.Request) {
@@ -124,13 +130,15 @@ const h = window.hearth;
   const all = await notes.all();
   const found = await notes.find({ selector: { title: "a" } });
   const deleted = await notes.delete(doc);
+  let noRev = null;
+  try { await notes.delete("n1"); } catch (e) { noRev = e.status; }
   let missing = null;
   try { await notes.get("nope"); } catch (e) { missing = e.status; }
   const ev = await new Promise((resolve) => {
     const sub = h.realtime("io.hearth.notes", (e) => { sub.close(); resolve(e); });
   });
   console.log(JSON.stringify({ created: created.id, title: doc.title, rows: all.rows.length,
-    found: found.docs.length, deleted: deleted.ok, missing, token: await h.token(), ev }));
+    found: found.docs.length, deleted: deleted.ok, missing, noRev, token: await h.token(), ev }));
 })();
 `
 
@@ -153,6 +161,7 @@ func TestClientScriptWithNode(t *testing.T) {
 	var got struct {
 		Created, Title, Token string
 		Rows, Found, Missing  int
+		NoRev                 int
 		Deleted               bool
 		Ev                    map[string]any
 	}
@@ -160,7 +169,7 @@ func TestClientScriptWithNode(t *testing.T) {
 		t.Fatalf("%v: %s", err, out)
 	}
 	if got.Created != "n1" || got.Title != "a" || got.Rows != 1 || got.Found != 1 || !got.Deleted ||
-		got.Missing != 404 || got.Token != "fresh" {
+		got.Missing != 404 || got.NoRev != 400 || got.Token != "fresh" {
 		t.Fatalf("hearth.js results: %s", out)
 	}
 	if got.Ev["event"] != "CREATED" || got.Ev["id"] != "n2" || got.Ev["type"] != "io.hearth.notes" {

@@ -60,7 +60,7 @@
   }
 
   function query(params) {
-    var keys = Object.keys(params || {});
+    var keys = Object.keys(params || {}).filter(function (k) { return params[k] !== undefined; });
     if (!keys.length) return "";
     return "?" + keys.map(function (k) {
       var v = params[k];
