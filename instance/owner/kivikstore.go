@@ -73,6 +73,9 @@ func (s KivikStore) List(ctx context.Context, prefix string) ([]Entry, error) {
 		if err := rs.ScanDoc(&d); err != nil {
 			return nil, storeErr("list", prefix, err)
 		}
+		if d.ID == "" {
+			continue // deleted between the listing and the read of its body
+		}
 		out = append(out, Entry{Key: d.ID, Value: d.V, Rev: d.Rev})
 	}
 	if err := rs.Err(); err != nil {
