@@ -136,10 +136,14 @@ func (d *db) DesignDocs(ctx context.Context, options driver.Options) (driver.Row
 
 // docRow makes the _all_docs row of a document listed at rev. With include_docs, the row
 // shows the document as it is now, read in one query with its body.
-func (h *handle) docRow(ctx context.Context, id, rev string, deleted bool, q *rangeQuery) (driver.Row, error) {
+// rs reads in the snapshot the row was listed in (nil: h's read pool).
+func (h *handle) docRow(ctx context.Context, rs *stmts, id, rev string, deleted bool, q *rangeQuery) (driver.Row, error) {
+	if rs == nil {
+		rs = h.rs
+	}
 	row := driver.Row{ID: id, Key: jsonKey(id)}
 	if q.includeDocs && !deleted {
-		doc, r, err := loadWinner(ctx, h.rs.selWinner, id, q.o.needsTree())
+		doc, r, err := loadWinner(ctx, rs.selWinner, id, q.o.needsTree())
 		if err != nil {
 			return row, err
 		}
@@ -147,7 +151,7 @@ func (h *handle) docRow(ctx context.Context, id, rev string, deleted bool, q *ra
 			rev, deleted = doc.Rev, doc.Deleted
 		}
 		if doc != nil && !deleted {
-			body, err := h.renderer(ctx).render(id, rev, r, doc, q.o)
+			body, err := renderer{ctx: ctx, blobs: rs.selBlob}.render(id, rev, r, doc, q.o)
 			if err != nil {
 				return row, err
 			}
@@ -187,7 +191,7 @@ func (h *handle) keyRows(ctx context.Context, keys []string, q *rangeQuery, out 
 			out.rows = append(out.rows, driver.Row{Key: jsonKey(k), Error: errNotFound("not_found")})
 			continue
 		}
-		row, err := h.docRow(ctx, k, doc.Rev, doc.Deleted, q)
+		row, err := h.docRow(ctx, nil, k, doc.Rev, doc.Deleted, q)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 
@@ -80,7 +81,14 @@ func (h *handle) rangePage(ctx context.Context, r *rangeRows, n int64) error {
 		cond += map[bool]string{false: " AND id > ?", true: " AND id < ?"}[q.descending]
 		args, skip = append(args, r.after), 0
 	}
-	rows, err := h.rdb.QueryContext(ctx, `SELECT id, rev FROM docs WHERE `+cond+` ORDER BY id `+order+
+	// The page is listed and its documents read in one snapshot: a document deleted meanwhile
+	// is either listed with its body or not listed at all.
+	tx, err := h.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("embedded: all docs: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
+	rows, err := tx.QueryContext(ctx, `SELECT id, rev FROM docs WHERE `+cond+` ORDER BY id `+order+
 		` LIMIT ? OFFSET ?`, append(args, n, skip)...)
 	if err != nil {
 		return fmt.Errorf("embedded: all docs: %w", err)
@@ -97,8 +105,9 @@ func (h *handle) rangePage(ctx context.Context, r *rangeRows, n int64) error {
 	if err := errorsJoin(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("embedded: all docs: %w", err)
 	}
+	rs := &stmts{selWinner: tx.StmtContext(ctx, h.rs.selWinner), selBlob: tx.StmtContext(ctx, h.rs.selBlob)}
 	for i, id := range ids {
-		row, err := h.docRow(ctx, id, revs[i], false, q)
+		row, err := h.docRow(ctx, rs, id, revs[i], false, q)
 		if err != nil {
 			return err
 		}

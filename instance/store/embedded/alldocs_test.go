@@ -121,3 +121,55 @@ func TestAllDocsPages(t *testing.T) {
 		})
 	}
 }
+
+// TestAllDocsWhileDeleting lists with include_docs while documents are deleted and recreated: a
+// listed document always comes with its body, never as a deleted row.
+func TestAllDocsWhileDeleting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := newTestDB(t)
+	revs := map[string]string{}
+	for i := range 50 {
+		id := fmt.Sprintf("d%02d", i)
+		revs[id] = mustPut(t, db, id, map[string]any{"i": i})
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for round := 0; round < 5; round++ {
+			for id, rev := range revs {
+				newRev, err := db.Delete(ctx, id, rev)
+				if err != nil {
+					return
+				}
+				if revs[id], err = db.Put(ctx, id, map[string]any{"_rev": newRev, "again": round}); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	for listing := 0; ; listing++ {
+		rows := db.AllDocs(ctx, kivik.Param("include_docs", true))
+		var bad error
+		for bad == nil && rows.Next() {
+			var doc map[string]any
+			if err := rows.ScanDoc(&doc); err != nil || doc == nil {
+				id, _ := rows.ID()
+				bad = fmt.Errorf("listing %d: row %s without its document (%v)", listing, id, err)
+			}
+		}
+		_ = rows.Close()
+		if bad != nil {
+			<-done
+			t.Fatal(bad)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-done:
+			return
+		default:
+		}
+	}
+}
