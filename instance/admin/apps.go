@@ -80,7 +80,9 @@ func (s *Server) prepareApp(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	plan, err := s.Apps.Prepare(s.fetchContext(c), id, src)
+	ctx, cancel := fetchContext(c)
+	defer cancel()
+	plan, err := s.Apps.Prepare(ctx, id, src)
 	if err != nil {
 		return err
 	}
@@ -89,10 +91,8 @@ func (s *Server) prepareApp(c *gin.Context) error {
 }
 
 // fetchContext bounds a request that fetches an app.
-func (s *Server) fetchContext(c *gin.Context) context.Context {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Minute)
-	go func() { <-c.Request.Context().Done(); cancel() }()
-	return ctx
+func fetchContext(c *gin.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request.Context(), 3*time.Minute)
 }
 
 func (s *Server) acceptPlan(c *gin.Context) error {
@@ -121,7 +121,9 @@ func (s *Server) updateApp(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.Apps.Update(s.fetchContext(c), id, c.Param("slug"), body.Ref)
+	ctx, cancel := fetchContext(c)
+	defer cancel()
+	res, err := s.Apps.Update(ctx, id, c.Param("slug"), body.Ref)
 	if err != nil {
 		return err
 	}
