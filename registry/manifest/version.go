@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -121,7 +122,7 @@ func comparePre(a, b string) int {
 			return c
 		}
 	}
-	return sign(len(as) - len(bs))
+	return cmp.Compare(len(as), len(bs))
 }
 
 func compareIdent(a, b string) int {
@@ -129,7 +130,7 @@ func compareIdent(a, b string) int {
 	switch {
 	case an && bn:
 		if len(a) != len(b) { // no leading zeros: the longer number is larger
-			return sign(len(a) - len(b))
+			return cmp.Compare(len(a), len(b))
 		}
 		return strings.Compare(a, b)
 	case an:
@@ -150,16 +151,6 @@ func isNumeric(s string) bool {
 		}
 	}
 	return true
-}
-
-func sign(n int) int {
-	switch {
-	case n < 0:
-		return -1
-	case n > 0:
-		return 1
-	}
-	return 0
 }
 
 // SemVer returns the manifest's version, parsed.

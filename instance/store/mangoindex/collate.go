@@ -1,6 +1,7 @@
 package mangoindex
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -107,13 +108,13 @@ func Compare(a, b any) int {
 		tb = typeOf(b)
 	}
 	if ta != tb {
-		return sign(int(ta) - int(tb))
+		return cmp.Compare(ta, tb)
 	}
 	switch ta {
 	case typeNumber:
 		fa, _ := toNumber(a)
 		fb, _ := toNumber(b)
-		return cmpFloat(fa, fb)
+		return cmp.Compare(fa, fb)
 	case typeString:
 		return compareStrings(a.(string), b.(string))
 	case typeArray:
@@ -130,7 +131,7 @@ func compareArrays(a, b []any) int {
 			return c
 		}
 	}
-	return sign(len(a) - len(b))
+	return cmp.Compare(len(a), len(b))
 }
 
 func compareObjects(a, b map[string]any) int {
@@ -143,7 +144,7 @@ func compareObjects(a, b map[string]any) int {
 			return c
 		}
 	}
-	return sign(len(ka) - len(kb))
+	return cmp.Compare(len(ka), len(kb))
 }
 
 // sortedKeys returns m's keys in collation order (raw byte order breaks ties
@@ -193,16 +194,6 @@ func compareStrings(a, b string) int {
 	cb := collators.Get().(*collatorBuf)
 	defer collators.Put(cb)
 	return sign(cb.c.CompareString(a, b))
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func sign(n int) int {
