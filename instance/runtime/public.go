@@ -39,6 +39,10 @@ func (rt *Runtime) resolveInstance(c *gin.Context) {
 	inst, err := rt.tenants.Lookup(c.Request.Context(), c.Request.Host)
 	switch {
 	case errors.Is(err, tenants.ErrNotFound), errors.Is(err, tenants.ErrBadDomain):
+		if rt.serveApp(c) {
+			c.Abort()
+			return
+		}
 		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No instance at this address."})
 		return
 	case err != nil:

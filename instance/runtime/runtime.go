@@ -50,6 +50,8 @@ type Runtime struct {
 	secret  string
 	tokens  auth.VerifyCache
 	apps    *apps.Service
+
+	appServers appServers
 }
 
 // New opens storage and the instance registry. Close releases them.
@@ -140,6 +142,12 @@ func (rt *Runtime) DestroyInstanceData(ctx context.Context, instanceID string) e
 
 // Close stops the registry's feed and closes storage and the event hub.
 func (rt *Runtime) Close() error {
+	rt.appServers.mu.Lock()
+	for _, s := range rt.appServers.byID {
+		_ = s.static.Close()
+	}
+	rt.appServers.byID = nil
+	rt.appServers.mu.Unlock()
 	rt.tenants.Close()
 	rt.events.close()
 	return rt.client.Close()
