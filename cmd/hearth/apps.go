@@ -19,8 +19,7 @@ func appsCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	sub := args[0]
 	fs := newFlagSet("apps "+sub, "hearth apps "+sub+" [flags] …", stderr)
-	adminURL := fs.String("admin-url", "http://127.0.0.1:6060", "the runtime's admin API")
-	dataDir := fs.String("data-dir", "./hearth-data", "the runtime's data directory, where the admin secret is")
+	adminClient := adminFlags(fs)
 	instance := fs.String("instance", "", "the instance's domain")
 	ref := fs.String("ref", "", "tag, branch or commit to install (default: the default branch, or the installed ref)")
 	yes := fs.Bool("yes", false, "accept the permissions without asking (for scripts)")
@@ -31,11 +30,11 @@ func appsCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if *instance == "" {
 		return fmt.Errorf("%w: --instance <domain> is required", errUsage)
 	}
-	secret, err := adminSecret(*dataDir)
+	c, err := adminClient()
 	if err != nil {
 		return err
 	}
-	a := appsCLI{c: &admin.Client{URL: *adminURL, Secret: secret}, domain: *instance, in: bufio.NewReader(stdin), out: stdout, yes: *yes}
+	a := appsCLI{c: c, domain: *instance, in: bufio.NewReader(stdin), out: stdout, yes: *yes}
 	rest := fs.Args()
 	switch {
 	case sub == "ls":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,17 +19,15 @@ func instances(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	sub := args[0]
 	fs := newFlagSet("instances "+sub, "hearth instances "+sub+" [flags] …", stderr)
-	adminURL := fs.String("admin-url", "http://127.0.0.1:6060", "the runtime's admin API")
-	dataDir := fs.String("data-dir", "./hearth-data", "the runtime's data directory, where the admin secret is")
+	adminClient := adminFlags(fs)
 	ttl := fs.String("ttl", "", "token lifetime such as 24h (token only; default: no expiry)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	secret, err := adminSecret(*dataDir)
+	c, err := adminClient()
 	if err != nil {
 		return err
 	}
-	c := &admin.Client{URL: *adminURL, Secret: secret}
 	rest := fs.Args()
 	need := func(n int, what string) error {
 		if len(rest) < n {
@@ -96,6 +95,20 @@ func instances(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("%w: unknown instances command %q", errUsage, sub)
 	}
 	return nil
+}
+
+// adminFlags adds the flags that reach a runtime's admin API, and returns how to make its
+// client once the flags are parsed.
+func adminFlags(fs *flag.FlagSet) func() (*admin.Client, error) {
+	adminURL := fs.String("admin-url", "http://127.0.0.1:6060", "the runtime's admin API")
+	dataDir := fs.String("data-dir", "./hearth-data", "the runtime's data directory, where the admin secret is")
+	return func() (*admin.Client, error) {
+		secret, err := adminSecret(*dataDir)
+		if err != nil {
+			return nil, err
+		}
+		return &admin.Client{URL: *adminURL, Secret: secret}, nil
+	}
 }
 
 // adminSecret comes from HEARTH_ADMIN_SECRET (or …_FILE), else from the data directory.

@@ -3,6 +3,7 @@ package apps
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	kivik "github.com/go-kivik/kivik/v4"
 )
@@ -56,12 +57,11 @@ func (s *Service) Uninstall(ctx context.Context, instanceID, slug string, delete
 	used := map[string]bool{}
 	for _, o := range others {
 		for _, sc := range o.Scopes {
-			d, _ := splitScope(sc)
-			used[d] = true
+			used[scopeDoctype(sc)] = true
 		}
 	}
 	for _, sc := range in.Scopes {
-		d, _ := splitScope(sc)
+		d := scopeDoctype(sc)
 		if !deleteData || used[d] {
 			res.Kept = append(res.Kept, d)
 			continue
@@ -72,4 +72,10 @@ func (s *Service) Uninstall(ctx context.Context, instanceID, slug string, delete
 		res.Deleted = append(res.Deleted, d)
 	}
 	return res, nil
+}
+
+// scopeDoctype is the doctype a scope grants verbs on.
+func scopeDoctype(sc string) string {
+	doctype, _, _ := strings.Cut(sc, ":")
+	return doctype
 }

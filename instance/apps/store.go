@@ -2,7 +2,6 @@ package apps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -53,7 +52,7 @@ func listRecords(ctx context.Context, db *kivik.DB) ([]*Installed, error) {
 		}
 		out = append(out, &in)
 	}
-	if err := rows.Err(); err != nil && !errors.Is(err, context.Canceled) {
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("apps: list: %w", err)
 	}
 	return out, nil

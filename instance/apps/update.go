@@ -3,8 +3,8 @@ package apps
 import (
 	"context"
 	"fmt"
-	"strings"
 
+	"github.com/hearth-cloud/hearth/instance/auth"
 	"github.com/hearth-cloud/hearth/registry/manifest"
 )
 
@@ -64,35 +64,18 @@ func (s *Service) Update(ctx context.Context, instanceID, slug, ref string) (*Up
 	return &UpdateResult{Plan: p, App: in}, nil
 }
 
-// approvedDiff lists the permissions of next beyond the scopes the owner approved.
+// approvedDiff lists the permissions of next beyond the scopes the owner approved. A stored
+// scope that does not parse approves nothing, so the owner is asked again.
 func approvedDiff(approved []string, next *manifest.Manifest) []manifest.Permission {
-	granted := map[string]map[string]bool{}
-	for _, sc := range approved {
-		doctype, verbs := splitScope(sc)
-		if granted[doctype] == nil {
-			granted[doctype] = map[string]bool{}
-		}
-		for _, v := range verbs {
-			granted[doctype][v] = true
-		}
-	}
+	granted, _ := auth.ParseScopes(approved)
 	var out []manifest.Permission
 	for _, p := range next.PermissionList() {
 		for _, v := range p.Granted() {
-			if !granted[p.Doctype][v] {
+			if !granted.Allows(p.Doctype, v) {
 				out = append(out, p)
 				break
 			}
 		}
 	}
 	return out
-}
-
-// splitScope reads "doctype" (every verb) or "doctype:GET,POST".
-func splitScope(sc string) (string, []string) {
-	doctype, verbs, ok := strings.Cut(sc, ":")
-	if !ok {
-		return sc, manifest.AllVerbs()
-	}
-	return doctype, strings.Split(verbs, ",")
 }

@@ -76,8 +76,8 @@ func (s Scope) String() string {
 }
 
 // ParseScopes parses each of list; the first bad one is an error.
-func ParseScopes(list []string) ([]Scope, error) {
-	out := make([]Scope, 0, len(list))
+func ParseScopes(list []string) (Permissions, error) {
+	out := make(Permissions, 0, len(list))
 	for _, s := range list {
 		sc, err := ParseScope(s)
 		if err != nil {

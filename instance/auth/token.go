@@ -38,16 +38,6 @@ func Issue(secret []byte, c Claims) (string, error) {
 	return p + "." + b64.EncodeToString(sign(secret, p)), nil
 }
 
-// Peek returns the instance id a token claims, without verifying it, so that the caller can
-// find the secret to verify it with. Never trust anything else from an unverified token.
-func Peek(token string) (string, error) {
-	c, _, err := split(token)
-	if err != nil {
-		return "", err
-	}
-	return c.Instance, nil
-}
-
 // Verify checks the token's signature with secret, that it belongs to instance and that it has
 // not expired, and returns its permissions.
 func Verify(secret []byte, instance, token string, now time.Time) (Claims, Permissions, error) {

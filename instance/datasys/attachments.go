@@ -1,6 +1,7 @@
 package datasys
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"strconv"
@@ -83,7 +84,7 @@ func (q *request) putAttachment() error {
 		}
 		opts = append(opts, kivik.Rev(rev))
 	}
-	att := &kivik.Attachment{Filename: q.t.att, ContentType: ct, Content: io.NopCloser(bytesReader(body))}
+	att := &kivik.Attachment{Filename: q.t.att, ContentType: ct, Content: io.NopCloser(bytes.NewReader(body))}
 	rev, err := db.PutAttachment(q.r.Context(), q.t.docID, att, opts...)
 	if err != nil {
 		return err

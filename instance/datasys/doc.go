@@ -49,7 +49,7 @@ func (q *request) getDoc() error {
 	if err != nil {
 		return err
 	}
-	var doc rawDoc
+	var doc json.RawMessage
 	row := db.Get(q.r.Context(), q.t.docID, opts, couchdb.OptionNoMultipartGet())
 	if err := row.ScanDoc(&doc); err != nil {
 		return err
@@ -208,7 +208,7 @@ func (q *request) openRevs() error {
 	out := make([]map[string]any, 0, len(revs))
 	for _, rev := range revs {
 		opts["rev"] = rev
-		var doc rawDoc
+		var doc json.RawMessage
 		err := db.Get(q.r.Context(), q.t.docID, kivik.Params(opts), couchdb.OptionNoMultipartGet()).ScanDoc(&doc)
 		switch {
 		case err == nil:
@@ -241,7 +241,7 @@ func writeMultipartRevs(w http.ResponseWriter, revs []map[string]any) error {
 	w.Header().Set("Content-Type", `multipart/mixed; boundary="`+mw.Boundary()+`"`)
 	w.WriteHeader(http.StatusOK)
 	for _, r := range revs {
-		doc, ok := r["ok"].(rawDoc)
+		doc, ok := r["ok"].(json.RawMessage)
 		if !ok {
 			part, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {`application/json; error="true"`}})
 			if err != nil {
@@ -267,7 +267,7 @@ func writeMultipartRevs(w http.ResponseWriter, revs []map[string]any) error {
 }
 
 // revPart renders one revision: plain JSON, or multipart/related when it carries attachment data.
-func revPart(doc rawDoc) (contentType string, body []byte, err error) {
+func revPart(doc json.RawMessage) (contentType string, body []byte, err error) {
 	var m map[string]any
 	if err := decodeJSON(doc, &m); err != nil {
 		return "", nil, err

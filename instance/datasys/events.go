@@ -1,7 +1,6 @@
 package datasys
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -12,15 +11,19 @@ import (
 	"github.com/hearth-cloud/hearth/instance/realtime"
 )
 
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+// listened tells whether an event of the caller's instance could reach anyone.
+func (q *request) listened() bool {
+	if q.s.Events == nil {
+		return false
+	}
+	l, ok := q.s.Events.(listener)
+	return !ok || l.Listening(q.caller.Instance)
+}
 
 // publish announces a written revision. Local documents are private to their writer (replication
 // checkpoints) and announce nothing.
 func (q *request) publish(id, rev string, doc map[string]any) {
-	if q.s.Events == nil || strings.HasPrefix(id, "_local/") {
-		return
-	}
-	if l, ok := q.s.Events.(listener); ok && !l.Listening(q.caller.Instance) {
+	if !q.listened() || strings.HasPrefix(id, "_local/") {
 		return
 	}
 	verb := realtime.VerbUpdated
@@ -46,10 +49,7 @@ func (q *request) publish(id, rev string, doc map[string]any) {
 
 // publishCurrent announces a revision written without a body at hand (attachments).
 func (q *request) publishCurrent(db *kivik.DB, id, rev string) {
-	if q.s.Events == nil {
-		return
-	}
-	if l, ok := q.s.Events.(listener); ok && !l.Listening(q.caller.Instance) {
+	if !q.listened() {
 		return
 	}
 	var doc map[string]any

@@ -1,7 +1,6 @@
 package datasys
 
 import (
-	"encoding/json"
 	"net/url"
 	"strconv"
 
@@ -74,6 +73,3 @@ func paramValue(name, raw string) (any, error) {
 	}
 	return raw, nil
 }
-
-// rawDoc is a document as the backend returned it.
-type rawDoc = json.RawMessage

@@ -1,7 +1,7 @@
 package runtime
 
 import (
-	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -29,41 +29,41 @@ type appServer struct {
 	static *proxy.Static
 }
 
-// serveApp answers a request on an app's origin ({slug}.{instance}); it reports false when the
-// host is no app's.
+// serveApp answers a request on an app's origin ({slug}.{instance} of an instance this runtime
+// knows); it reports false when the host is no app's.
 func (rt *Runtime) serveApp(c *gin.Context) bool {
-	ctx := c.Request.Context()
 	known := func(domain string) bool {
-		_, err := rt.tenants.Get(ctx, domain)
-		return err == nil
+		_, ok := rt.tenants.Cached(domain)
+		return ok
 	}
 	ah, err := proxy.ParseAppHost(c.Request.Host, known, proxy.FlatScheme{})
 	if err != nil {
 		return false
 	}
-	inst, err := rt.tenants.Get(ctx, ah.Instance)
-	if err != nil || inst.State == tenants.StateBlocked {
+	inst, ok := rt.tenants.Cached(ah.Instance)
+	if !ok || inst.State == tenants.StateBlocked {
 		return false
 	}
-	in, err := rt.apps.Get(ctx, inst.ID, ah.Slug)
+	in, err := rt.apps.Get(c.Request.Context(), inst.ID, ah.Slug)
 	if err != nil {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such app on this instance."})
 		return true
 	}
-	m, err := in.App()
-	if err != nil || m.Kind != manifest.KindStatic {
+	h, err := rt.staticFor(inst, in, scheme(c.Request))
+	switch {
+	case errors.Is(err, errNotStatic):
 		c.JSON(http.StatusNotImplemented, gin.H{"error": "not_implemented", "reason": "This runtime does not run node apps yet."})
-		return true
-	}
-	h, err := rt.staticFor(ctx, inst, in, m, scheme(c.Request))
-	if err != nil {
+	case err != nil:
 		rt.log.Error("runtime: serve app", "app", ah.Slug, "instance", inst.Domain, "err", err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable", "reason": "The app's files are not available on this node."})
-		return true
+	default:
+		h.ServeHTTP(c.Writer, c.Request)
 	}
-	h.ServeHTTP(c.Writer, c.Request)
 	return true
 }
+
+// errNotStatic is returned by staticFor for an app of another kind.
+var errNotStatic = errors.New("runtime: not a static app")
 
 func scheme(r *http.Request) string {
 	if r.TLS != nil {
@@ -72,13 +72,21 @@ func scheme(r *http.Request) string {
 	return "http"
 }
 
-// staticFor returns the server of the installed version of a static app.
-func (rt *Runtime) staticFor(_ context.Context, inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest, scheme string) (*proxy.Static, error) {
+// staticFor returns the server of the installed version of a static app, built (and its
+// manifest read) once per version.
+func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, scheme string) (*proxy.Static, error) {
 	key := inst.ID + "/" + in.Slug
 	rt.appServers.mu.Lock()
 	defer rt.appServers.mu.Unlock()
 	if s, ok := rt.appServers.byID[key]; ok && s.tree == in.Tree {
 		return s.static, nil
+	}
+	m, err := in.App()
+	if err != nil {
+		return nil, err
+	}
+	if m.Kind != manifest.KindStatic {
+		return nil, errNotStatic
 	}
 	dir, err := rt.apps.Trees.Path(in.Tree)
 	if err != nil {

@@ -15,14 +15,14 @@ import (
 
 // eventHub carries the Data System's events to realtime subscribers.
 type eventHub struct {
-	hub   realtime.Hub
+	realtime.Hub
 	kind  string
 	redis *redis.Client // nil for the in-process hub
 }
 
 func openEvents(ctx context.Context, redisURL string, log *slog.Logger) (*eventHub, error) {
 	if redisURL == "" {
-		return &eventHub{hub: realtime.NewLocalHub(), kind: "in-process"}, nil
+		return &eventHub{Hub: realtime.NewLocalHub(), kind: "in-process"}, nil
 	}
 	opts, err := redis.ParseURL(redisURL)
 	if err != nil {
@@ -38,26 +38,21 @@ func openEvents(ctx context.Context, redisURL string, log *slog.Logger) (*eventH
 		_ = rdb.Close()
 		return nil, err
 	}
-	return &eventHub{hub: hub, kind: "redis", redis: rdb}, nil
-}
-
-// Publish implements datasys.Publisher.
-func (e *eventHub) Publish(ctx context.Context, instance string, ev realtime.Event) error {
-	return e.hub.Publish(ctx, instance, ev)
+	return &eventHub{Hub: hub, kind: "redis", redis: rdb}, nil
 }
 
 // Listening tells whether an event of the instance could reach anyone: with the in-process hub,
 // only when a subscriber of the instance is connected here; with Redis, always (other runtimes
 // may have subscribers).
 func (e *eventHub) Listening(instance string) bool {
-	if local, ok := e.hub.(*realtime.LocalHub); ok {
+	if local, ok := e.Hub.(*realtime.LocalHub); ok {
 		return local.Listening(instance)
 	}
 	return true
 }
 
 func (e *eventHub) close() {
-	_ = e.hub.Close()
+	_ = e.Hub.Close()
 	if e.redis != nil {
 		_ = e.redis.Close()
 	}
@@ -76,5 +71,5 @@ func (rt *Runtime) realtimeHandler() http.Handler {
 		}
 		return inst.ID, func(doctype string) bool { return perms.Allows(doctype, auth.VerbGet) }, nil
 	}
-	return realtime.Handler(rt.events.hub, authorize, rt.log)
+	return realtime.Handler(rt.events.Hub, authorize, rt.log)
 }

@@ -34,15 +34,21 @@ func (rt *Runtime) Public() http.Handler {
 	return r
 }
 
-// resolveInstance finds the instance of the request's Host; unknown hosts get 404.
+// resolveInstance finds the instance of the request's Host, or serves the app whose origin it
+// is; other hosts get 404. Known instances and app origins are found without reading storage;
+// only a host this runtime does not know yet is looked up (another runtime may have added it).
 func (rt *Runtime) resolveInstance(c *gin.Context) {
-	inst, err := rt.tenants.Lookup(c.Request.Context(), c.Request.Host)
+	inst, known := rt.tenants.Cached(c.Request.Host)
+	if !known && rt.serveApp(c) {
+		c.Abort()
+		return
+	}
+	var err error
+	if !known {
+		inst, err = rt.tenants.Lookup(c.Request.Context(), c.Request.Host)
+	}
 	switch {
 	case errors.Is(err, tenants.ErrNotFound), errors.Is(err, tenants.ErrBadDomain):
-		if rt.serveApp(c) {
-			c.Abort()
-			return
-		}
 		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No instance at this address."})
 		return
 	case err != nil:

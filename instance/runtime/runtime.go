@@ -122,8 +122,7 @@ func (rt *Runtime) destroyDoctype(ctx context.Context, instanceID, doctype strin
 
 // DestroyInstanceData destroys every database of an instance.
 func (rt *Runtime) DestroyInstanceData(ctx context.Context, instanceID string) error {
-	prefix := store.DBName(instanceID, "")
-	prefix = strings.TrimSuffix(prefix, "_") + "_"
+	prefix := store.InstancePrefix(instanceID)
 	names, err := rt.client.AllDBs(ctx)
 	if err != nil {
 		return fmt.Errorf("runtime: list databases: %w", err)

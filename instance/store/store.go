@@ -4,7 +4,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -86,8 +85,11 @@ func redact(url string) string {
 // DBName is the database holding doctype for the instance whose id is instanceID. Instance ids
 // are lower-case hex and doctypes contain no underscore, so names never collide.
 func DBName(instanceID, doctype string) string {
-	return "h" + instanceID + "_" + strings.ReplaceAll(doctype, ".", "_")
+	return InstancePrefix(instanceID) + strings.ReplaceAll(doctype, ".", "_")
 }
+
+// InstancePrefix starts the name of every database of an instance.
+func InstancePrefix(instanceID string) string { return "h" + instanceID + "_" }
 
 // DBs opens databases and creates them on first write, remembering which exist.
 type DBs struct {
@@ -128,6 +130,3 @@ func (d *DBs) Forget(prefix string) {
 		return true
 	})
 }
-
-// ErrNotFound is returned for a database that does not exist.
-var ErrNotFound = errors.New("store: not found")

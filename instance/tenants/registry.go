@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -146,6 +147,15 @@ func (r *Registry) Get(ctx context.Context, domain string) (*Instance, error) {
 	}
 	r.remember(&fresh)
 	return &fresh, nil
+}
+
+// Cached returns the instance of domain if this runtime already knows it, without reading
+// storage: for hot paths that may only guess at a domain.
+func (r *Registry) Cached(domain string) (*Instance, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	inst, ok := r.byHost[strings.ToLower(domain)]
+	return inst, ok
 }
 
 // Lookup returns the instance a request's Host header names: the host with its port, else

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 
@@ -102,7 +103,7 @@ func (h *handle) rangePage(ctx context.Context, r *rangeRows, n int64) error {
 		}
 		ids, revs = append(ids, id), append(revs, rev)
 	}
-	if err := errorsJoin(rows.Err(), rows.Close()); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("embedded: all docs: %w", err)
 	}
 	rs := &stmts{selWinner: tx.StmtContext(ctx, h.rs.selWinner), selBlob: tx.StmtContext(ctx, h.rs.selBlob)}

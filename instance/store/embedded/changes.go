@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -247,7 +248,7 @@ func (f *changesFeed) fetch() error {
 			}
 			docs, ids = append(docs, r), append(ids, id)
 		}
-		if err := errorsJoin(rows.Err(), rows.Close()); err != nil {
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return fmt.Errorf("embedded: changes: %w", err)
 		}
 		f.caughtUp = len(docs) < changesPage || f.descending

@@ -50,5 +50,3 @@ func errNotImplemented(what string) error {
 
 // asError reports whether err is or wraps an *Error, like errors.As.
 func asError(err error, target **Error) bool { return errors.As(err, target) }
-
-func errorsJoin(errs ...error) error { return errors.Join(errs...) }

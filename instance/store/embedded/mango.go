@@ -132,7 +132,7 @@ func (w *wtx) buildIndex(s storedIndex) error {
 			}
 			ids, trees = append(ids, id), append(trees, tree)
 		}
-		if err := errorsJoin(rows.Err(), rows.Close()); err != nil {
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return fmt.Errorf("embedded: build index: %w", err)
 		}
 		if len(ids) == 0 {
