@@ -25,8 +25,8 @@ func (q *request) bulkDocs() error {
 	if v := q.r.URL.Query().Get("new_edits"); v == "false" {
 		newEdits = false
 	}
-	docs := make([]any, 0, len(body.Docs))
-	maps := make([]map[string]any, 0, len(body.Docs))
+	docs := make([]map[string]any, 0, len(body.Docs))
+	args := make([]any, 0, len(body.Docs))
 	for _, raw := range body.Docs {
 		if int64(len(raw)) > q.maxDocSize() {
 			return errTooLarge
@@ -41,35 +41,42 @@ func (q *request) bulkDocs() error {
 		if _, hasRev := doc["_rev"]; !newEdits && !hasRev {
 			return badRequest("new_edits=false needs every document's _rev")
 		}
-		docs = append(docs, doc)
-		maps = append(maps, doc)
+		docs, args = append(docs, doc), append(args, doc)
 	}
 	db, _, err := q.openDB(true)
 	if err != nil {
 		return err
 	}
-	results, err := db.BulkDocs(q.r.Context(), docs, kivik.Param("new_edits", newEdits))
+	results, err := db.BulkDocs(q.r.Context(), args, kivik.Param("new_edits", newEdits))
 	if err != nil {
 		return err
 	}
 	out := make([]map[string]any, 0, len(results))
+	failed := map[string]bool{}
 	for i, r := range results {
 		if r.Error != nil {
 			e := toError(q.r.Context(), q.s.Log, r.Error)
 			out = append(out, map[string]any{"id": r.ID, "error": e.Kind, "reason": e.Reason})
+			failed[r.ID] = true
 			continue
 		}
 		if newEdits {
 			out = append(out, map[string]any{"ok": true, "id": r.ID, "rev": r.Rev})
-		}
-		if i < len(maps) {
-			doc := maps[i]
-			doc["_id"] = r.ID
-			if r.Rev != "" {
-				doc["_rev"] = r.Rev
+			if doc := docOf(docs, i, r.ID); doc != nil {
+				doc["_id"], doc["_rev"] = r.ID, r.Rev
+				q.publish(r.ID, r.Rev, doc)
 			}
+		}
+	}
+	if !newEdits {
+		// Replicated revisions: backends answer only the failures, so every other document
+		// was stored as given.
+		for _, doc := range docs {
+			id, _ := doc["_id"].(string)
 			rev, _ := doc["_rev"].(string)
-			q.publish(r.ID, rev, doc)
+			if id != "" && !failed[id] {
+				q.publish(id, rev, doc)
+			}
 		}
 	}
 	writeJSON(q.w, http.StatusCreated, out)
@@ -176,5 +183,21 @@ func (q *request) revsDiff() error {
 		return err
 	}
 	writeJSON(q.w, http.StatusOK, out)
+	return nil
+}
+
+// docOf finds the document a bulk result is about: at the same position when it matches, else
+// by id (some servers answer out of order).
+func docOf(docs []map[string]any, i int, id string) map[string]any {
+	if i < len(docs) {
+		if own, ok := docs[i]["_id"]; !ok || own == id {
+			return docs[i]
+		}
+	}
+	for _, d := range docs {
+		if d["_id"] == id {
+			return d
+		}
+	}
 	return nil
 }

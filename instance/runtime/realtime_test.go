@@ -156,3 +156,29 @@ func TestRealtimeAcrossRuntimesThroughRedis(t *testing.T) {
 		t.Errorf("read through runtime two: %d", st)
 	}
 }
+
+// Replicated revisions (_bulk_docs with new_edits=false, as PouchDB pushes) are announced too,
+// on both backends, whatever the backend answers for them.
+func TestRealtimeReplicatedWrites(t *testing.T) {
+	backends(t, func(t *testing.T, cfg runtime.Config) {
+		h := start(t, cfg)
+		h.addInstance(t, "repl.test")
+		tok := h.token(t, "repl.test", "io.hearth.notes")
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		conn := h.subscribe(t, ctx, "repl.test", tok, "io.hearth.notes")
+		docs := []any{
+			map[string]any{"_id": "r1", "_rev": "1-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "n": 1},
+			map[string]any{"_id": "r2", "_rev": "1-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "n": 2},
+		}
+		if st, body := h.do(t, "POST", "http://repl.test/data/io.hearth.notes/_bulk_docs", tok,
+			map[string]any{"docs": docs, "new_edits": false}); st != 201 {
+			t.Fatalf("_bulk_docs: %d %v", st, body)
+		}
+		for _, want := range []string{"r1", "r2"} {
+			if m := receive(t, ctx, conn); m.Event != "CREATED" || m.Payload["id"] != want {
+				t.Fatalf("event %+v, want CREATED of %s", m, want)
+			}
+		}
+	})
+}
