@@ -15,12 +15,13 @@ import (
 
 func instances(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: hearth instances add|ls|show|rm|block|unblock|token …", errUsage)
+		return fmt.Errorf("%w: hearth instances add|ls|show|onboarding|rm|block|unblock|token …", errUsage)
 	}
 	sub := args[0]
 	fs := newFlagSet("instances "+sub, "hearth instances "+sub+" [flags] …", stderr)
 	adminClient := adminFlags(fs)
 	ttl := fs.String("ttl", "", "token lifetime such as 24h (token only; default: no expiry)")
+	reset := fs.Bool("reset", false, "onboarding only: forget the owner's passphrase and two-factor first (a lost passphrase)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -45,6 +46,18 @@ func instances(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		fmt.Fprintf(stdout, "added %s (id %s)\n", v.Domain, v.ID)
+		if v.Onboarding != nil {
+			printOnboarding(stdout, *v.Onboarding)
+		}
+	case "onboarding":
+		if err := need(1, "<domain> [--reset]"); err != nil {
+			return err
+		}
+		o, err := c.Onboarding(ctx, rest[0], *reset)
+		if err != nil {
+			return err
+		}
+		printOnboarding(stdout, o)
 	case "ls":
 		list, err := c.ListInstances(ctx)
 		if err != nil {
@@ -95,6 +108,12 @@ func instances(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("%w: unknown instances command %q", errUsage, sub)
 	}
 	return nil
+}
+
+// printOnboarding tells how to claim an instance.
+func printOnboarding(out io.Writer, o admin.Onboarding) {
+	fmt.Fprintf(out, "To set the owner's passphrase, open this one-time link (valid until %s):\n  %s\n",
+		o.ExpiresAt.Local().Format("2006-01-02 15:04 MST"), o.URL)
 }
 
 // adminFlags adds the flags that reach a runtime's admin API, and returns how to make its

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hearth-cloud/hearth/instance/datasys"
+	"github.com/hearth-cloud/hearth/instance/owner"
 	"github.com/hearth-cloud/hearth/instance/runtime"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 )
@@ -25,6 +26,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "", "admin API secret (default: generated into the data directory)")
 	fs.Int64Var(&cfg.MaxDocSize, "max-doc-size", datasys.DefaultMaxDocSize, "largest document or attachment accepted, in bytes")
 	fs.BoolVar(&cfg.AllowPrivateGit, "allow-private-git", false, "allow installing apps from Git servers on loopback or private addresses")
+	fs.StringVar(&cfg.PublicScheme, "public-scheme", "http", "how browsers reach the instances: http, or https behind a proxy that terminates TLS")
+	fs.StringVar(&cfg.FlatAppsDomain, "flat-apps-domain", "", "serve apps at {instance}-{slug}.DOMAIN for instances directly under DOMAIN (single-level wildcard certificates)")
 	initInstance := fs.String("init-instance", "", "create this instance at start if the runtime has none")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
@@ -36,6 +39,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("%w: --log-level %q", errUsage, *logLevel)
+	}
+	if cfg.PublicScheme != "http" && cfg.PublicScheme != "https" {
+		return fmt.Errorf("%w: --public-scheme must be http or https", errUsage)
 	}
 	if cfg.MaxDocSize <= 0 {
 		return fmt.Errorf("%w: --max-doc-size must be positive", errUsage)
@@ -75,20 +81,35 @@ func ensureFirstInstance(ctx context.Context, rt *runtime.Runtime, domain string
 	if cfg.AdminAddr != "127.0.0.1:6060" {
 		flags += " --admin-url http://" + cfg.AdminAddr
 	}
+	scheme := cfg.PublicScheme
+	if scheme == "" {
+		scheme = "http"
+	}
+	welcome := fmt.Sprintf("Log in at %s://%s/", scheme, domain)
+	if inst, err := rt.Instances().Get(ctx, domain); err == nil {
+		link, _, err := rt.NewOnboarding(ctx, inst, false)
+		switch {
+		case err == nil:
+			welcome = "Open this one-time link to set your passphrase:\n  " + link
+		case !errors.Is(err, owner.ErrAlreadyOnboarded):
+			return err
+		}
+	}
 	tok := fmt.Sprintf("%s instances token%s %s io.hearth.notes", self, flags, domain)
 	fmt.Fprintf(out, `
-Hearth is running. Instance: http://%[1]s/
+Hearth is running. Instance: %[3]s://%[1]s/
+%[4]s
 
 Get a token for the notes doctype:
   %[2]s
 
 Write and read a note:
   TOKEN=$(%[2]s)
-  curl -X POST http://%[1]s/data/io.hearth.notes/ -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"title":"Hello"}'
-  curl 'http://%[1]s/data/io.hearth.notes/_all_docs?include_docs=true' -H "Authorization: Bearer $TOKEN"
+  curl -X POST %[3]s://%[1]s/data/io.hearth.notes/ -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"title":"Hello"}'
+  curl '%[3]s://%[1]s/data/io.hearth.notes/_all_docs?include_docs=true' -H "Authorization: Bearer $TOKEN"
 
 Stop with Ctrl-C.
 
-`, domain, tok)
+`, domain, tok, scheme, welcome)
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/auth"
+	"github.com/hearth-cloud/hearth/instance/owner"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 )
 
@@ -82,7 +83,10 @@ type Server struct {
 	Apps      *apps.Service
 	// RemoveDoctype destroys one doctype of an instance, when an uninstall asks for it.
 	RemoveDoctype apps.DataRemover
-	Log           *slog.Logger
+	// Onboarding issues the one-time link that lets its holder set the owner's passphrase of an
+	// instance (reset: forget the current passphrase and two-factor first).
+	Onboarding func(ctx context.Context, inst *tenants.Instance, reset bool) (link string, expires time.Time, err error)
+	Log        *slog.Logger
 }
 
 // Handler returns the admin API's routes.
@@ -95,6 +99,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/instances/:domain", s.wrap(s.showInstance))
 	r.DELETE("/instances/:domain", s.wrap(s.removeInstance))
 	r.POST("/instances/:domain/tokens", s.wrap(s.issueToken))
+	r.POST("/instances/:domain/onboarding", s.wrap(s.onboarding))
 	r.POST("/instances/:domain/block", s.wrap(s.setState(tenants.StateBlocked)))
 	r.POST("/instances/:domain/unblock", s.wrap(s.setState(tenants.StateActive)))
 	s.appRoutes(r)
@@ -128,7 +133,7 @@ func (s *Server) wrap(h func(*gin.Context) error) gin.HandlerFunc {
 			switch {
 			case errors.Is(err, tenants.ErrNotFound):
 				status, kind, reason = http.StatusNotFound, "not_found", err.Error()
-			case errors.Is(err, tenants.ErrExists):
+			case errors.Is(err, tenants.ErrExists), errors.Is(err, owner.ErrAlreadyOnboarded):
 				status, kind, reason = http.StatusConflict, "conflict", err.Error()
 			case errors.Is(err, tenants.ErrBadDomain), errors.Is(err, auth.ErrBadScope), errors.Is(err, errBadRequest):
 				status, kind, reason = http.StatusBadRequest, "bad_request", err.Error()
@@ -164,6 +169,14 @@ type InstanceView struct {
 	ID        string    `json:"id"`
 	State     string    `json:"state"`
 	CreatedAt time.Time `json:"created_at"`
+	// Onboarding is the one-time link to set the owner's passphrase, when just issued.
+	Onboarding *Onboarding `json:"onboarding,omitempty"`
+}
+
+// Onboarding is a one-time link that lets its holder set the owner's passphrase.
+type Onboarding struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 func view(inst *tenants.Instance) InstanceView {

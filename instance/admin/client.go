@@ -91,6 +91,14 @@ func (c *Client) AddInstance(ctx context.Context, domain string) (InstanceView, 
 	return v, err
 }
 
+// Onboarding issues a new one-time link to set the owner's passphrase of an instance; reset
+// first forgets the current passphrase and two-factor.
+func (c *Client) Onboarding(ctx context.Context, domain string, reset bool) (Onboarding, error) {
+	var v Onboarding
+	err := c.do(ctx, http.MethodPost, instancePath(domain, "/onboarding"), map[string]bool{"reset": reset}, &v)
+	return v, err
+}
+
 // ListInstances lists every instance.
 func (c *Client) ListInstances(ctx context.Context) ([]InstanceView, error) {
 	var v []InstanceView

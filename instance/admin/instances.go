@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hearth-cloud/hearth/instance/auth"
+	"github.com/hearth-cloud/hearth/instance/owner"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 )
 
@@ -32,7 +34,44 @@ func (s *Server) addInstance(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusCreated, view(inst))
+	v := view(inst)
+	if s.Onboarding != nil {
+		link, exp, err := s.Onboarding(c.Request.Context(), inst, false)
+		if err != nil {
+			return fmt.Errorf("instance %s added, but its onboarding link was not issued (ask for one again): %w", inst.Domain, err)
+		}
+		v.Onboarding = &Onboarding{URL: link, ExpiresAt: exp}
+	}
+	c.JSON(http.StatusCreated, v)
+	return nil
+}
+
+// onboarding issues a new onboarding link; {"reset": true} first forgets the owner's
+// passphrase and two-factor (a lost passphrase), which ends every session.
+func (s *Server) onboarding(c *gin.Context) error {
+	var body struct {
+		Reset bool `json:"reset"`
+	}
+	if c.Request.ContentLength != 0 {
+		if err := c.ShouldBindJSON(&body); err != nil {
+			return fmt.Errorf("%w: body must be {\"reset\": true|false} or empty", errBadRequest)
+		}
+	}
+	inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain"))
+	if err != nil {
+		return err
+	}
+	if s.Onboarding == nil {
+		return fmt.Errorf("%w: this runtime has no owner pages", errBadRequest)
+	}
+	link, exp, err := s.Onboarding(c.Request.Context(), inst, body.Reset)
+	if errors.Is(err, owner.ErrAlreadyOnboarded) {
+		return fmt.Errorf("%w: %s already has an owner passphrase; reset it to issue a new link", err, inst.Domain)
+	}
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, Onboarding{URL: link, ExpiresAt: exp})
 	return nil
 }
 

@@ -131,6 +131,15 @@ func TestInstallUpdateUninstall(t *testing.T) {
 	if m, _ := cur.App(); m.Version != "1.1.0" || cur.Pending == nil {
 		t.Fatalf("while waiting: version %s, pending %v", m.Version, cur.Pending)
 	}
+	// The pending update outlives the plans kept in memory (a restart): a fresh service shows
+	// it and accepts it.
+	f.svc = &apps.Service{Fetcher: f.svc.Fetcher, Trees: f.svc.Trees, Records: f.svc.Records}
+	if p, err := f.svc.Plan(ctx, "i1", res.Plan.ID); err != nil || p.Version != "2.0.0" {
+		t.Fatalf("Plan of the pending update after a restart: %+v %v", p, err)
+	}
+	if _, err := f.svc.Plan(ctx, "other", res.Plan.ID); !errors.Is(err, apps.ErrNoPlan) {
+		t.Fatalf("Plan on another instance: %v, want ErrNoPlan", err)
+	}
 	if cur, err = f.svc.Accept(ctx, "i1", res.Plan.ID); err != nil {
 		t.Fatal(err)
 	}

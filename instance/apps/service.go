@@ -120,9 +120,38 @@ func (s *Service) take(instanceID, planID string) (*Plan, error) {
 	return pp.plan, nil
 }
 
+// Plan returns a live plan of the instance, to show it, without taking it. A pending update
+// is also found on its app's record, so it outlives the plans kept in memory (and a restart).
+func (s *Service) Plan(ctx context.Context, instanceID, planID string) (*Plan, error) {
+	s.mu.Lock()
+	pp, ok := s.plans[planID]
+	s.mu.Unlock()
+	if ok && pp.instance == instanceID && !s.now().After(pp.plan.ExpiresAt) {
+		return pp.plan, nil
+	}
+	return s.pendingUpdate(ctx, instanceID, planID)
+}
+
+// pendingUpdate finds the app record whose pending update is planID.
+func (s *Service) pendingUpdate(ctx context.Context, instanceID, planID string) (*Plan, error) {
+	list, err := s.List(ctx, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range list {
+		if in.Pending != nil && in.Pending.ID == planID {
+			return in.Pending, nil
+		}
+	}
+	return nil, ErrNoPlan
+}
+
 // Accept applies a plan the owner accepted: it installs the app, or updates it.
 func (s *Service) Accept(ctx context.Context, instanceID, planID string) (*Installed, error) {
 	p, err := s.take(instanceID, planID)
+	if errors.Is(err, ErrNoPlan) {
+		p, err = s.pendingUpdate(ctx, instanceID, planID)
+	}
 	if err != nil {
 		return nil, err
 	}

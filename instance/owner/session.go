@@ -105,6 +105,19 @@ func (o *Owner) Session(ctx context.Context, cookie string) (SessionInfo, error)
 	return o.info(id, r), nil
 }
 
+// SessionByID returns the live session whose public id is id, or ErrNoSession. Unlike Session
+// it records no use: it is for checks made on behalf of a session elsewhere (an app's origin).
+func (o *Owner) SessionByID(ctx context.Context, id string) (SessionInfo, error) {
+	r, _, err := o.loadSession(ctx, id)
+	if err != nil {
+		return SessionInfo{}, err
+	}
+	if o.expired(r) {
+		return SessionInfo{}, ErrNoSession
+	}
+	return o.info(id, r), nil
+}
+
 func (o *Owner) loadSession(ctx context.Context, id string) (sessionRec, string, error) {
 	var r sessionRec
 	raw, rev, err := o.cfg.Store.Get(ctx, sessionPrefix+id)

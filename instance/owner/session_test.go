@@ -78,11 +78,16 @@ func testSessionLogout(t *testing.T, newStore newStoreFunc) {
 	o := onboarded(t, newStore(t))
 	cookie, _ := o.login(t, "", "")
 	other, _ := o.login(t, "", "")
+	if _, err := o.SessionByID(ctx, SessionID(cookie)); err != nil {
+		t.Fatalf("SessionByID before Logout: %v", err)
+	}
 	if err := o.Logout(ctx, cookie); err != nil {
 		t.Fatal(err)
 	}
 	_, err := o.Session(ctx, cookie)
 	wantErr(t, "Session after Logout", err, ErrNoSession)
+	_, err = o.SessionByID(ctx, SessionID(cookie))
+	wantErr(t, "SessionByID after Logout", err, ErrNoSession)
 	if err := o.Logout(ctx, cookie); err != nil {
 		t.Fatalf("second Logout: %v", err)
 	}

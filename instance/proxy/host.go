@@ -125,3 +125,17 @@ func flatHosts(name, port string, instances func(string) bool, domain string) []
 	}
 	return found
 }
+
+// AppHostName is the host of app slug of the instance whose domain (with an optional port) is
+// instance: {instance-label}-{slug}.{flat.Domain} when the flat scheme is on and the instance
+// is directly under flat.Domain, else {slug}.{instance}. It is the inverse of ParseAppHost.
+func AppHostName(instance, slug string, flat FlatScheme) string {
+	if flat.Enabled {
+		name, port, err := splitHost(instance)
+		domain := strings.ToLower(strings.Trim(flat.Domain, "."))
+		if label, ok := strings.CutSuffix(name, "."+domain); err == nil && ok && domain != "" && !strings.Contains(label, ".") {
+			return withPort(label+"-"+slug+"."+domain, port)
+		}
+	}
+	return slug + "." + instance
+}

@@ -74,3 +74,31 @@ func TestParseAppHost(t *testing.T) {
 		})
 	}
 }
+
+func TestAppHostNameRoundTrips(t *testing.T) {
+	t.Parallel()
+	flat := FlatScheme{Enabled: true, Domain: "example.com"}
+	tests := []struct {
+		instance, slug string
+		flat           FlatScheme
+		want           string
+	}{
+		{"alice.example", "notes", FlatScheme{}, "notes.alice.example"},
+		{"alice.example:8080", "notes", FlatScheme{}, "notes.alice.example:8080"},
+		{"alice.example.com", "notes", flat, "alice-notes.example.com"},
+		{"alice.example.com:8443", "notes", flat, "alice-notes.example.com:8443"},
+		{"a.b.example.com", "notes", flat, "notes.a.b.example.com"}, // not directly under the domain
+		{"alice.other.org", "notes", flat, "notes.alice.other.org"},
+	}
+	for _, tt := range tests {
+		got := AppHostName(tt.instance, tt.slug, tt.flat)
+		if got != tt.want {
+			t.Errorf("AppHostName(%q, %q) = %q, want %q", tt.instance, tt.slug, got, tt.want)
+			continue
+		}
+		back, err := ParseAppHost(got, instanceSet(tt.instance), tt.flat)
+		if err != nil || back != (AppHost{Slug: tt.slug, Instance: tt.instance}) {
+			t.Errorf("ParseAppHost(%q) = %+v, %v; want back %s of %s", got, back, err, tt.slug, tt.instance)
+		}
+	}
+}

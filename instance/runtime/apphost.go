@@ -1,27 +1,25 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/hearth-cloud/hearth/instance/apps"
-	"github.com/hearth-cloud/hearth/instance/auth"
+	"github.com/hearth-cloud/hearth/instance/home"
 	"github.com/hearth-cloud/hearth/instance/proxy"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 	"github.com/hearth-cloud/hearth/registry/manifest"
 )
 
-// appTokenTTL is how long the token handed to an app's page lives.
-const appTokenTTL = time.Hour
-
 // appServers keeps one static server per installed app version.
 type appServers struct {
 	mu   sync.Mutex
-	byID map[string]appServer // guarded by mu: instance id + "/" + slug
+	byID map[string]appServer // guarded by mu: scheme + "://" + instance id + "/" + slug
 }
 
 type appServer struct {
@@ -36,7 +34,7 @@ func (rt *Runtime) serveApp(c *gin.Context) bool {
 		_, ok := rt.tenants.Cached(domain)
 		return ok
 	}
-	ah, err := proxy.ParseAppHost(c.Request.Host, known, proxy.FlatScheme{})
+	ah, err := proxy.ParseAppHost(c.Request.Host, known, rt.flat())
 	if err != nil {
 		return false
 	}
@@ -47,6 +45,10 @@ func (rt *Runtime) serveApp(c *gin.Context) bool {
 	in, err := rt.apps.Get(c.Request.Context(), inst.ID, ah.Slug)
 	if err != nil {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such app on this instance."})
+		return true
+	}
+	if c.Request.URL.Path == home.SessionPath {
+		rt.home.ServeAppSession(c.Writer, c.Request, inst, ah.Slug)
 		return true
 	}
 	h, err := rt.staticFor(inst, in, scheme(c.Request))
@@ -65,17 +67,10 @@ func (rt *Runtime) serveApp(c *gin.Context) bool {
 // errNotStatic is returned by staticFor for an app of another kind.
 var errNotStatic = errors.New("runtime: not a static app")
 
-func scheme(r *http.Request) string {
-	if r.TLS != nil {
-		return "https"
-	}
-	return "http"
-}
-
 // staticFor returns the server of the installed version of a static app, built (and its
 // manifest read) once per version.
 func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, scheme string) (*proxy.Static, error) {
-	key := inst.ID + "/" + in.Slug
+	key := scheme + "://" + inst.ID + "/" + in.Slug
 	rt.appServers.mu.Lock()
 	defer rt.appServers.mu.Unlock()
 	if s, ok := rt.appServers.byID[key]; ok && s.tree == in.Tree {
@@ -93,17 +88,17 @@ func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, scheme 
 		return nil, err
 	}
 	scopes := append([]string(nil), in.Scopes...)
-	secret, id, slug := inst.Secret, inst.ID, in.Slug
+	slug := in.Slug
+	origin := scheme + "://" + inst.Domain
 	st, err := proxy.NewStatic(proxy.StaticApp{
-		Dir: dir, Manifest: m, Instance: scheme + "://" + inst.Domain, TreeHash: in.Tree,
-		// Owner sessions come with the login pages: until then only public routes are served.
-		Gate: nil,
+		Dir: dir, Manifest: m, Instance: origin, TreeHash: in.Tree,
+		LoginURL: origin + "/apps/" + slug + "/open",
+		Gate:     func(r *http.Request) bool { return rt.home.AppGate(r, inst, slug) },
 		TokenFor: func(*http.Request) (string, error) {
-			now := time.Now()
-			return auth.Issue(secret, auth.Claims{Instance: id, Scopes: scopes, Subject: "app:" + slug,
-				Issued: now.Unix(), Expires: now.Add(appTokenTTL).Unix()})
+			tok, _, err := home.AppToken(inst, slug, scopes, home.AppTokenTTL)
+			return tok, err
 		},
-		TokenTTL: appTokenTTL,
+		TokenTTL: home.AppTokenTTL,
 		Logger:   rt.log,
 	})
 	if err != nil {
@@ -118,3 +113,29 @@ func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, scheme 
 	rt.appServers.byID[key] = appServer{tree: in.Tree, static: st}
 	return st, nil
 }
+
+// appInstalled prepares a newly installed or updated app to run.
+func (rt *Runtime) appInstalled(ctx context.Context, inst *tenants.Instance, in *apps.Installed) error {
+	rt.dropAppServers(inst, in.Slug)
+	return nil
+}
+
+// appRemoved lets go of what ran an uninstalled app.
+func (rt *Runtime) appRemoved(ctx context.Context, inst *tenants.Instance, slug string, deleteData bool) {
+	rt.dropAppServers(inst, slug)
+}
+
+// dropAppServers closes the static servers of an app (of every scheme).
+func (rt *Runtime) dropAppServers(inst *tenants.Instance, slug string) {
+	rt.appServers.mu.Lock()
+	defer rt.appServers.mu.Unlock()
+	for key, s := range rt.appServers.byID {
+		if strings.HasSuffix(key, "://"+inst.ID+"/"+slug) {
+			_ = s.static.Close()
+			delete(rt.appServers.byID, key)
+		}
+	}
+}
+
+// runner is what the pages show of running node apps: none yet.
+func (rt *Runtime) runner() home.Runner { return nil }

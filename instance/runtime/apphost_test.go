@@ -70,7 +70,7 @@ func TestStaticAppOnItsOrigin(t *testing.T) {
 	}
 	// The rest needs the owner: without a session, off to the instance's login.
 	resp, _ = get("http://notes.alice.test/")
-	if loc := resp.Header.Get("Location"); resp.StatusCode != 302 || !strings.HasPrefix(loc, "http://alice.test/login?next=") {
+	if loc := resp.Header.Get("Location"); resp.StatusCode != 302 || !strings.HasPrefix(loc, "http://alice.test/apps/notes/open?next=") {
 		t.Errorf("private page without a session: %d %q", resp.StatusCode, loc)
 	}
 	if resp, _ := get("http://ghost.alice.test/"); resp.StatusCode != 404 {

@@ -20,13 +20,12 @@ func (rt *Runtime) Public() http.Handler {
 	r.UseRawPath = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
+	_ = r.SetTrustedProxies(nil) // the client address is the connection's: it keys the login throttle
 	r.Use(gin.Recovery(), rt.resolveInstance)
-	r.GET("/", func(c *gin.Context) {
-		c.JSON(http.StatusOK, gin.H{"hearth": "Welcome", "instance": c.Request.Host})
-	})
+	rt.home.Routes(r)
 	data := gin.WrapH(rt.data)
-	r.Any("/data", rt.requireToken, data)
-	r.Any("/data/*path", rt.requireToken, data)
+	r.Any("/data", dataCORS, rt.requireToken, data)
+	r.Any("/data/*path", dataCORS, rt.requireToken, data)
 	r.GET("/realtime", gin.WrapH(rt.realtimeHandler()))
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such endpoint."})
@@ -63,10 +62,22 @@ func (rt *Runtime) resolveInstance(c *gin.Context) {
 	c.Next()
 }
 
-func instanceOf(c *gin.Context) *tenants.Instance {
-	v, _ := c.Get("instance")
-	inst, _ := v.(*tenants.Instance)
-	return inst
+// dataCORS lets pages of other origins (the instance's apps, each on its own origin) call the
+// Data System. It authenticates by bearer token only, never by cookie, so any origin may ask:
+// without a token it gets nothing. Preflights are answered here.
+func dataCORS(c *gin.Context) {
+	if c.GetHeader("Origin") == "" {
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", "ETag, Location, Content-Type, X-Couch-Request-ID")
+	if c.Request.Method == http.MethodOptions {
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, COPY")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, If-Match, If-None-Match, Destination")
+		h.Set("Access-Control-Max-Age", "600")
+		c.AbortWithStatus(http.StatusNoContent)
+	}
 }
 
 // requireToken checks the bearer token against the request's instance and puts the caller in

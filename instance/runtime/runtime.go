@@ -19,6 +19,8 @@ import (
 	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/auth"
 	"github.com/hearth-cloud/hearth/instance/datasys"
+	"github.com/hearth-cloud/hearth/instance/home"
+	"github.com/hearth-cloud/hearth/instance/owner"
 	"github.com/hearth-cloud/hearth/instance/store"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 	"github.com/hearth-cloud/hearth/registry/gitsource"
@@ -36,6 +38,12 @@ type Config struct {
 	// AllowPrivateGit lets apps be installed from Git servers on loopback or private addresses
 	// (tests, a Git server on the owner's network). Off, such URLs are refused.
 	AllowPrivateGit bool
+	// PublicScheme is how browsers reach the instances, "http" (default) or "https" (behind a
+	// proxy that terminates TLS): it makes the links the runtime prints.
+	PublicScheme string
+	// FlatAppsDomain, when set, serves apps at {instance}-{slug}.{FlatAppsDomain} for the
+	// instances directly under it (single-level wildcard certificates).
+	FlatAppsDomain string
 }
 
 // Runtime is a running instance runtime.
@@ -50,6 +58,10 @@ type Runtime struct {
 	secret  string
 	tokens  auth.VerifyCache
 	apps    *apps.Service
+	home    *home.Home
+	// hasher and throttle are shared by the owners of every instance.
+	hasher   *owner.Hasher
+	throttle *owner.Throttle
 
 	appServers appServers
 }
@@ -68,7 +80,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt := &Runtime{cfg: cfg, log: log, client: client, dbs: &store.DBs{Client: client}, secret: secret}
+	rt := &Runtime{cfg: cfg, log: log, client: client, dbs: &store.DBs{Client: client}, secret: secret,
+		hasher: owner.NewHasher(owner.DefaultParams(), 2), throttle: owner.NewThrottle(0)}
 	if rt.events, err = openEvents(ctx, cfg.RedisURL, log); err != nil {
 		_ = client.Close()
 		return nil, err
@@ -88,6 +101,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
 		Trees:   trees,
 		Records: appRecords{rt.dbs},
 	}
+	if rt.home, err = rt.newHome(); err != nil {
+		rt.Close()
+		return nil, err
+	}
 	log.Info("runtime ready", "backend", scfg.Backend(), "events", rt.events.kind, "instances", len(rt.tenants.List()))
 	return rt, nil
 }
@@ -101,7 +118,7 @@ func (rt *Runtime) AdminSecret() string { return rt.secret }
 // Admin returns the admin API's handler.
 func (rt *Runtime) Admin() http.Handler {
 	return (&admin.Server{Secret: rt.secret, Instances: rt.tenants, Data: rt, Apps: rt.apps,
-		RemoveDoctype: rt.destroyDoctype, Log: rt.log}).Handler()
+		RemoveDoctype: rt.destroyDoctype, Onboarding: rt.NewOnboarding, Log: rt.log}).Handler()
 }
 
 // appRecords keeps each instance's app records in its reserved doctype.
