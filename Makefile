@@ -32,8 +32,12 @@ lint: ## gofmt, go vet and a tidy go.mod
 	  if ! diff -q go.mod /tmp/hearth-go.mod.bak >/dev/null || ! diff -q go.sum /tmp/hearth-go.sum.bak >/dev/null; then \
 	    echo "go mod tidy changed go.mod/go.sum: commit the tidy result"; exit 1; fi
 
-bench: build test-deps ## run the benchmarks and print the figures
+bench: build test-deps bench-deps ## run the benchmarks and print the figures
 	./bench/run
+
+.PHONY: bench-deps
+bench-deps: ## install what the app-serving benchmarks need (wrk, nginx) from Debian
+	@./bench/deps
 
 clean: ## remove build output (never the data directory)
 	rm -rf bin

@@ -13,7 +13,7 @@ import (
 var errConfig = errors.New("hearthbench: bad flags")
 
 // phases are the parts of the run, in order; -only picks some.
-var phases = []string{"crud", "large", "realtime", "instances", "inproc"}
+var phases = []string{"crud", "large", "realtime", "instances", "inproc", "static", "apps1000"}
 
 // config holds the command-line flags.
 type config struct {
@@ -27,6 +27,10 @@ type config struct {
 	rtInterval time.Duration // pause between realtime writes
 	instances  int           // instances added through the admin API
 	settle     time.Duration // pause before reading the memory
+	wrk        wrkShape      // load of the app-serving phases
+	fixture    string        // static app installed by the app-serving phases
+	appInsts   int           // instances with the app in apps1000
+	nginxProcs string        // nginx worker_processes
 	only       []string      // phases to run
 	keep       bool          // keep the temporary directory
 	timeout    time.Duration // bound on the whole run
@@ -49,6 +53,12 @@ func parseConfig(args []string) (config, error) {
 	fs.DurationVar(&c.rtInterval, "rt-interval", 2*time.Millisecond, "pause between realtime writes")
 	fs.IntVar(&c.instances, "instances", 10_000, "instances added through the admin API")
 	fs.DurationVar(&c.settle, "settle", 3*time.Second, "pause before reading the runtime's memory")
+	fs.IntVar(&c.wrk.threads, "wrk-threads", 2, "wrk threads in the app-serving phases")
+	fs.IntVar(&c.wrk.conns, "wrk-conns", 32, "wrk connections in the app-serving phases")
+	fs.DurationVar(&c.wrk.duration, "wrk-duration", 10*time.Second, "measured time of each wrk run (whole seconds)")
+	fs.StringVar(&c.fixture, "app", "testdata/apps/static-notes", "static app installed by the static and apps1000 phases")
+	fs.IntVar(&c.appInsts, "app-instances", 1000, "instances that install the static app in apps1000")
+	fs.StringVar(&c.nginxProcs, "nginx-workers", "auto", "nginx worker_processes (auto: one per CPU)")
 	fs.StringVar(&only, "only", strings.Join(phases, ","), "phases to run, comma-separated")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (data and logs)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Minute, "bound on the whole run")
@@ -80,6 +90,8 @@ func (c *config) applyQuick(set map[string]bool) {
 	pick("rt-events", func() { c.rtEvents = 300 })
 	pick("instances", func() { c.instances = 500 })
 	pick("settle", func() { c.settle = time.Second })
+	pick("wrk-duration", func() { c.wrk.duration = 2 * time.Second })
+	pick("app-instances", func() { c.appInsts = 50 })
 }
 
 func (c *config) validate() error {
@@ -88,14 +100,18 @@ func (c *config) validate() error {
 			return fmt.Errorf("%w: unknown phase %q (phases: %s)", errConfig, p, strings.Join(phases, ","))
 		}
 	}
-	if c.clients < 1 || c.docs < 10 || c.queries < 1 || c.rtEvents < 1 || c.instances < 1 {
-		return fmt.Errorf("%w: -clients, -queries, -rt-events, -instances must be ≥ 1, -docs ≥ 10", errConfig)
+	if c.clients < 1 || c.docs < 10 || c.queries < 1 || c.rtEvents < 1 || c.instances < 1 ||
+		c.appInsts < 1 || c.wrk.threads < 1 || c.wrk.conns < c.wrk.threads || c.wrk.duration < time.Second {
+		return fmt.Errorf("%w: -clients, -queries, -rt-events, -instances, -app-instances, -wrk-threads must be ≥ 1, "+
+			"-docs ≥ 10, -wrk-conns ≥ -wrk-threads, -wrk-duration ≥ 1s", errConfig)
 	}
-	abs, err := filepath.Abs(c.hearth)
-	if err != nil {
-		return fmt.Errorf("%w: -hearth: %w", errConfig, err)
+	for _, p := range []*string{&c.hearth, &c.fixture} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %w", errConfig, *p, err)
+		}
+		*p = abs
 	}
-	c.hearth = abs
 	return nil
 }
 

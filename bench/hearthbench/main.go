@@ -1,8 +1,9 @@
 // Command hearthbench measures Hearth side by side with pouchdb-server: single-document creates
 // and reads, _find and _changes over a large database, realtime latency, adding instances, and
-// the embedded engine's in-process rate. It starts every server it measures on free 127.0.0.1
-// ports with temporary data directories, kills them at the end (also on Ctrl-C), and prints one
-// table. `make bench` runs it through bench/run; see bench/README.md.
+// the embedded engine's in-process rate; and serving apps: a static app's files against nginx
+// (with wrk), and a thousand instances that install the same app. It starts every server it
+// measures on free 127.0.0.1 ports with temporary data directories, kills them at the end (also
+// on Ctrl-C), and prints one table. `make bench` runs it through bench/run; see bench/README.md.
 package main
 
 import (
@@ -53,6 +54,10 @@ type bench struct {
 	tgErr        [numCols]figure // what to show when a target could not start
 	tgTried      [numCols]bool
 	hearthCreate figure // creates/s of hearth embedded over HTTP, for the in-process row
+
+	git      *gitServer // the fixture app's repository, started on first use
+	gitErr   error
+	gitTried bool
 }
 
 // run runs the phases asked for and prints the table, even after an interruption.
@@ -69,9 +74,11 @@ func run(ctx context.Context, cfg config, out, logw io.Writer) error {
 	ps := &procs{dir: tmp}
 	defer ps.stopAll()
 	b := &bench{cfg: cfg, ps: ps, c: newHTTPClient(), tmp: tmp, rep: &report{}, logw: logw}
+	defer b.stopGit()
 	steps := map[string]func(context.Context){
 		"crud": b.phaseCRUD, "large": b.phaseLarge, "realtime": b.phaseRealtime,
 		"instances": b.phaseInstances, "inproc": b.phaseInproc,
+		"static": b.phaseStatic, "apps1000": b.phaseApps1000,
 	}
 	start := time.Now()
 	b.rep.remark("load average at start: %s", loadAvg())

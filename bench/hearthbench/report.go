@@ -19,6 +19,10 @@ const (
 
 var colNames = [numCols]string{"hearth embedded", "hearth couchdb", "pouchdb-server"}
 
+// serveCols are the columns of the app-serving rows: hearth serving an app, the app's own
+// server alone when it has one (node apps), and nginx serving or proxying the same thing.
+var serveCols = [numCols]string{"hearth", "direct", "nginx"}
+
 // figure is one measured value, or why there is none.
 type figure struct {
 	v    float64
@@ -47,6 +51,7 @@ func (f figure) format(verb string) string {
 
 // row is one line of the table.
 type row struct {
+	heads  *[numCols]string // names of the columns; nil: colNames
 	metric string
 	verb   string // how to print the cells
 	cells  [numCols]figure
@@ -63,10 +68,15 @@ type report struct {
 
 // problem records err under the table and returns the figure standing for it.
 func (r *report) problem(col int, metric string, err error) figure {
+	return r.problemOf(colNames[col], metric, err)
+}
+
+// problemOf is problem for a server named who.
+func (r *report) problemOf(who, metric string, err error) figure {
 	if errors.Is(err, context.Canceled) {
 		return figure{note: "interrupted"}
 	}
-	r.notes = append(r.notes, fmt.Sprintf("[%d] %s, %s: %v", len(r.notes)+1, colNames[col], metric, err))
+	r.notes = append(r.notes, fmt.Sprintf("[%d] %s, %s: %v", len(r.notes)+1, who, metric, err))
 	return figure{note: fmt.Sprintf("ERROR[%d]", len(r.notes))}
 }
 
@@ -99,11 +109,29 @@ func ratio(a, b figure) (float64, bool) {
 	return a.v / b.v, true
 }
 
-// print writes the aligned table and the notes.
+// print writes the aligned table and the notes. Rows whose columns are named otherwise than
+// the rows above them get a header line of their own.
 func (r *report) print(w io.Writer) {
-	head := append([]string{"metric"}, colNames[:]...)
-	lines := [][]string{append(head, "ratio", "target", "pass/fail")}
+	header := func(names *[numCols]string) []string {
+		head := append([]string{"metric"}, names[:]...)
+		return append(head, "ratio", "target", "pass/fail")
+	}
+	var heads *[numCols]string
+	var lines [][]string
+	isHead := map[int]bool{}
+	if len(r.rows) == 0 {
+		isHead[0] = true
+		lines = append(lines, header(&colNames))
+	}
 	for _, rw := range r.rows {
+		if rw.heads == nil {
+			rw.heads = &colNames
+		}
+		if heads == nil || *rw.heads != *heads {
+			heads = rw.heads
+			isHead[len(lines)] = true
+			lines = append(lines, header(heads))
+		}
 		cols := []string{rw.metric}
 		for _, c := range rw.cells {
 			cols = append(cols, c.format(rw.verb))
@@ -117,8 +145,11 @@ func (r *report) print(w io.Writer) {
 		}
 	}
 	for n, l := range lines {
+		if isHead[n] && n > 0 {
+			fmt.Fprintln(w)
+		}
 		writeLine(w, l, width)
-		if n == 0 {
+		if isHead[n] {
 			rules := make([]string, len(width))
 			for i, wd := range width {
 				rules[i] = strings.Repeat("-", wd)

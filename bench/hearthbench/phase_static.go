@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The columns of the app-serving rows (serveCols).
+const (
+	colHearth = colEmbedded
+	colDirect = colCouch
+	colNginx  = colPouch
+)
+
+// staticRatio is the target of the static phase: hearth's rate as a share of nginx's.
+const staticRatio = 0.7
+
+// staticPath is one request the static phase measures.
+type staticPath struct {
+	path   string
+	what   string // said of it in the row's name
+	target bool // the ratio target applies
+}
+
+var staticPaths = []staticPath{
+	{appFile, "", true},
+	{"/public/", " (HTML: hearth injects its config)", false},
+}
+
+// wrkCells are the figures of one wrk measurement in each column.
+type wrkCells struct{ rate, p50, p99 [numCols]figure }
+
+// setAll puts f in column col of every figure.
+func (w *wrkCells) setAll(col int, f figure) { w.rate[col], w.p50[col], w.p99[col] = f, f, f }
+
+// phaseStatic serves the fixture app's public files from hearth (on the app's own origin,
+// installed through the admin API) and the same files from nginx, and loads each with wrk.
+func (b *bench) phaseStatic(ctx context.Context) {
+	cells := b.static(ctx)
+	for i, p := range staticPaths {
+		c := cells[i]
+		r := row{heads: &serveCols, verb: "%.0f", cells: c.rate,
+			metric: fmt.Sprintf("static %s%s, %v (req/s)", p.path, p.what, b.cfg.wrk)}
+		if x, ok := ratio(c.rate[colHearth], c.rate[colNginx]); ok {
+			r.ratio = "a/c " + times(x)
+			if p.target {
+				r.pass = verdict(x >= staticRatio && !c.rate[colHearth].bad)
+			}
+		}
+		if p.target {
+			r.target = fmt.Sprintf("a ≥ %g× c", staticRatio)
+		}
+		b.rep.rows = append(b.rep.rows, r,
+			row{heads: &serveCols, metric: "  latency p50 (ms)", verb: "%.2f", cells: c.p50},
+			row{heads: &serveCols, metric: "  latency p99 (ms)", verb: "%.2f", cells: c.p99})
+	}
+}
+
+// static runs the phase.
+func (b *bench) static(ctx context.Context) []wrkCells {
+	cells := make([]wrkCells, len(staticPaths))
+	for i := range cells {
+		cells[i].setAll(colDirect, figure{note: "n/a"})
+	}
+	fail := func(col int, who, metric string, err error) []wrkCells {
+		f := b.rep.problemOf(who, metric, err)
+		for i := range cells {
+			cells[i].setAll(col, f)
+			if col == colHearth {
+				cells[i].setAll(colNginx, figure{note: "-"})
+			}
+		}
+		return cells
+	}
+	repo, err := b.gitRepoURL(ctx)
+	if err != nil {
+		return fail(colHearth, "hearth", "Git server", err)
+	}
+	h, err := b.startAppHearth(ctx, "hearth static")
+	if err != nil {
+		return fail(colHearth, "hearth", "start", err)
+	}
+	defer h.proc.stop()
+	domain := h.domain("")
+	host := appSlug + "." + domain
+	tree, err := h.install(ctx, b.c, domain, repo)
+	if err != nil {
+		return fail(colHearth, "hearth", "install the app", err)
+	}
+	dir := filepath.Join(h.data, "apps", "trees", tree)
+	want, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(appFile)))
+	if err != nil {
+		return fail(colHearth, "hearth", "read the installed tree", err)
+	}
+	resp, _, err := fetchExpect(ctx, b.c, h.public, host, appFile, want)
+	if err != nil {
+		return fail(colHearth, "hearth", "serve "+appFile, err)
+	}
+	body := fmt.Sprintf("root %s;\nindex index.html;\n%s", dir, nginxHeaders(resp.Header))
+	b.progress("starting nginx on %s", dir)
+	nginx, err := startNginx(ctx, b.ps, "nginx static", filepath.Join(b.tmp, "nginx-static"),
+		nginxSite{body: body, workers: b.cfg.nginxProcs})
+	if err != nil {
+		f := b.rep.problemOf("nginx", "start", err)
+		for i := range cells {
+			cells[i].setAll(colNginx, f)
+		}
+	}
+	servers := []struct {
+		col  int
+		who  string
+		base string
+	}{{colHearth, "hearth", h.public}, {colNginx, "nginx", nginx}}
+	for i, p := range staticPaths {
+		var size []string
+		for _, s := range servers {
+			if s.base == "" {
+				continue
+			}
+			check := want
+			if p.path != appFile {
+				check = nil
+			}
+			resp, body, err := fetchExpect(ctx, b.c, s.base, host, p.path, check)
+			if err != nil {
+				cells[i].setAll(s.col, b.rep.problemOf(s.who, "serve "+p.path, err))
+				continue
+			}
+			size = append(size, fmt.Sprintf("%s %s", s.who, respSize(resp, body)))
+			cells[i].rate[s.col], cells[i].p50[s.col], cells[i].p99[s.col] = b.wrkMeasure(ctx, s.who, s.base+p.path, host)
+		}
+		b.rep.remark("static: GET %s answers %s (head+body)", p.path, strings.Join(size, ", "))
+	}
+	b.rep.remark("static: hearth serves the app at http://%s%s (instance %s); nginx (worker_processes %s) serves "+
+		"the same installed tree, with the same security headers, given the same Host header", host, appFile, domain, b.cfg.nginxProcs)
+	return cells
+}
+
+// wrkMeasure warms a URL up with wrk, then measures it.
+func (b *bench) wrkMeasure(ctx context.Context, who, url, host string) (rate, p50, p99 figure) {
+	warm := b.cfg.wrk
+	warm.duration = max(b.cfg.win.warmup, time.Second)
+	b.progress("wrk on %s: %s warm-up, then %s", who, warm.secs(), b.cfg.wrk.secs())
+	if _, err := runWrk(ctx, wrkLoad{url: url, host: host, shape: warm}); err != nil {
+		f := b.rep.problemOf(who, "wrk warm-up", err)
+		return f, f, f
+	}
+	r, err := runWrk(ctx, wrkLoad{url: url, host: host, shape: b.cfg.wrk})
+	if err != nil {
+		f := b.rep.problemOf(who, "wrk", err)
+		return f, f, f
+	}
+	rate = r.figure(b, who, "wrk "+url)
+	p50, p99 = val(ms(r.p50)), val(ms(r.p99))
+	p50.bad, p99.bad = rate.bad, rate.bad
+	return rate, p50, p99
+}
+
+// unsharedHeaders are response headers that each server computes itself.
+var unsharedHeaders = []string{"Accept-Ranges", "Connection", "Content-Length", "Content-Type", "Date",
+	"Etag", "Keep-Alive", "Last-Modified", "Server", "Transfer-Encoding"}
+
+// nginxHeaders turns the headers hearth adds to an app's file (security headers, caching)
+// into add_header lines, so that both servers send the same response.
+func nginxHeaders(h http.Header) string {
+	var lines []string
+	for name, vals := range h {
+		if slices.Contains(unsharedHeaders, name) {
+			continue
+		}
+		for _, v := range vals {
+			if strings.ContainsAny(v, "$\n") {
+				continue // not expressible in an nginx string
+			}
+			v = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v)
+			lines = append(lines, fmt.Sprintf("add_header %s \"%s\" always;", name, v))
+		}
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
+// respSize describes a response's size: head (status line and headers) and body.
+func respSize(resp *http.Response, body []byte) string {
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "%s %s\r\n", resp.Proto, resp.Status)
+	_ = resp.Header.Write(&head)
+	if resp.Header.Get("Content-Length") == "" && resp.ContentLength >= 0 {
+		fmt.Fprintf(&head, "Content-Length: %d\r\n", resp.ContentLength)
+	}
+	head.WriteString("\r\n")
+	return fmt.Sprintf("%d+%d B", head.Len(), len(body))
+}
