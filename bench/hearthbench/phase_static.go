@@ -26,7 +26,7 @@ const staticRatio = 0.7
 type staticPath struct {
 	path   string
 	what   string // said of it in the row's name
-	target bool // the ratio target applies
+	target bool   // the ratio target applies
 }
 
 var staticPaths = []staticPath{
