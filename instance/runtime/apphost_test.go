@@ -5,6 +5,8 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"regexp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,5 +80,123 @@ func TestStaticAppOnItsOrigin(t *testing.T) {
 	}
 	if resp, _ := get("http://notes.nobody.test/"); resp.StatusCode != 404 {
 		t.Errorf("an app of an unknown instance: %d", resp.StatusCode)
+	}
+}
+
+func TestInstallAndOpenAnAppAsTheOwner(t *testing.T) {
+	h := start(t, runtime.Config{AllowPrivateGit: true})
+	h.addInstance(t, "alice.test")
+	h.addInstance(t, "bob.test")
+	b := onboard(t, h, "alice.test")
+	repo := fixtureRepo(t, "static-notes")
+
+	// A hostile URL ends in a message on the home page; nothing is installed.
+	home := b.get("http://alice.test/")
+	p := b.post("http://alice.test/apps/install", home, url.Values{"url": {"file:///etc"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `id="error"`) {
+		t.Fatalf("install from file://: %d %s", p.status, p.body)
+	}
+	// The prompt shows what the app asks for; nothing is installed before the owner accepts.
+	prompt := b.post("http://alice.test/apps/install", home, url.Values{"url": {repo}, "ref": {"v1.0.0"}})
+	if prompt.status != 200 || !strings.Contains(prompt.body, "io.hearth.notes") || !strings.Contains(prompt.body, "To list your notes") {
+		t.Fatalf("install prompt: %d %s", prompt.status, prompt.body)
+	}
+	if p := b.get("http://alice.test/"); strings.Contains(p.body, `id="open-notes"`) {
+		t.Fatal("the app shows as installed before the owner accepted")
+	}
+	accept := regexp.MustCompile(`action="(/apps/plans/[^"]+)"`).FindStringSubmatch(prompt.body)[1]
+	p = b.post("http://alice.test"+accept, prompt, url.Values{})
+	if p.status != 200 || !strings.Contains(p.body, "Notes is installed") || !strings.Contains(p.body, `href="http://notes.alice.test/"`) {
+		t.Fatalf("accept: %d %s", p.status, p.body)
+	}
+	if p := b.get("http://alice.test/apps/notes/icon"); p.status != 200 || p.header.Get("Content-Type") != "image/svg+xml" ||
+		!strings.Contains(p.header.Get("Content-Security-Policy"), "sandbox") {
+		t.Errorf("icon: %d %v", p.status, p.header)
+	}
+
+	// Opening the app: its origin sends the browser through the instance, which hands it a
+	// one-time code; the app's origin turns it into its own session.
+	p = b.get("http://notes.alice.test/index.html?x=1")
+	if p.status != http.StatusFound || !strings.HasPrefix(p.location(), "http://alice.test/apps/notes/open?next=") {
+		t.Fatalf("app without a session: %d %q", p.status, p.location())
+	}
+	p = b.get(p.location())
+	handoff := p.location()
+	if p.status != http.StatusFound || !strings.HasPrefix(handoff, "http://notes.alice.test/.hearth/session?code=") {
+		t.Fatalf("open: %d %q", p.status, handoff)
+	}
+	p = b.get(handoff)
+	setCookie := p.header.Get("Set-Cookie")
+	if p.status != http.StatusFound || p.location() != "/index.html?x=1" || !strings.Contains(setCookie, "hearth_app=") ||
+		!strings.Contains(setCookie, "HttpOnly") || strings.Contains(strings.ToLower(setCookie), "domain=") {
+		t.Fatalf("hand-off: %d %q %q", p.status, p.location(), setCookie)
+	}
+	if p := b.get(handoff); p.status != http.StatusForbidden {
+		t.Errorf("a hand-off code used twice: %d", p.status)
+	}
+	page := b.get("http://notes.alice.test/index.html?x=1")
+	tok := regexp.MustCompile(`"token":"([^"]+)"`).FindStringSubmatch(page.body)
+	if page.status != 200 || tok == nil {
+		t.Fatalf("the app's page with its session: %d %s", page.status, page.body)
+	}
+	// The page's token opens exactly the app's permissions, on this instance only.
+	if st, _ := h.do(t, "POST", "http://alice.test/data/io.hearth.notes/", tok[1], map[string]any{"title": "hi"}); st != 201 {
+		t.Errorf("write a note with the app's token: %d", st)
+	}
+	if st, _ := h.do(t, "GET", "http://alice.test/data/io.hearth.contacts/_all_docs", tok[1], nil); st != 403 {
+		t.Errorf("read another doctype with the app's token: %d", st)
+	}
+	if st, _ := h.do(t, "GET", "http://bob.test/data/io.hearth.notes/_all_docs", tok[1], nil); st != 401 {
+		t.Errorf("read another instance with the app's token: %d", st)
+	}
+	if st, _ := h.do(t, "GET", "http://alice.test/data/io.hearth.apps/_all_docs", tok[1], nil); st != 403 {
+		t.Errorf("read the app records with the app's token: %d", st)
+	}
+	// Renewal: only from the app's own origin, only with the owner's session.
+	if p := b.get("http://alice.test/apps/notes/token", "Origin", "http://notes.alice.test"); p.status != 200 ||
+		!strings.Contains(p.body, `"token"`) || p.header.Get("Access-Control-Allow-Origin") != "http://notes.alice.test" {
+		t.Errorf("renew from the app's origin: %d %s %v", p.status, p.body, p.header)
+	}
+	if p := b.get("http://alice.test/apps/notes/token", "Origin", "http://evil.alice.test"); p.status != 401 || strings.Contains(p.body, `"token"`) {
+		t.Errorf("renew from another origin: %d %s", p.status, p.body)
+	}
+	if p := h.browser(t).get("http://alice.test/apps/notes/token", "Origin", "http://notes.alice.test"); p.status != 401 {
+		t.Errorf("renew without a session: %d", p.status)
+	}
+	// CORS preflight of the Data System from the app's origin.
+	req, _ := http.NewRequest(http.MethodOptions, "http://alice.test/data/io.hearth.notes/", nil)
+	req.Header.Set("Origin", "http://notes.alice.test")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+	if p := b.send(req); p.status != 204 || !strings.Contains(p.header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight: %d %v", p.status, p.header)
+	}
+
+	// Logging out of the instance ends the app's session too.
+	home = b.get("http://alice.test/")
+	if p := b.post("http://alice.test/logout", home, url.Values{}); p.status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", p.status)
+	}
+	if p := b.get("http://notes.alice.test/index.html"); p.status != http.StatusFound {
+		t.Errorf("app page after logout: %d", p.status)
+	}
+
+	// Remove, keeping the data.
+	b = h.browser(t)
+	login := b.get("http://alice.test/login")
+	b.post("http://alice.test/login", login, url.Values{"passphrase": {passphrase}})
+	details := b.get("http://alice.test/apps/notes")
+	if details.status != 200 || !strings.Contains(details.body, `id="remove"`) {
+		t.Fatalf("details: %d %s", details.status, details.body)
+	}
+	if p := b.post("http://alice.test/apps/notes/remove", details, url.Values{}); p.status != 200 || !strings.Contains(p.body, "is removed") {
+		t.Fatalf("remove: %d %s", p.status, p.body)
+	}
+	if p := b.get("http://notes.alice.test/"); p.status != 404 {
+		t.Errorf("removed app's origin: %d", p.status)
+	}
+	admTok := h.token(t, "alice.test", "io.hearth.notes")
+	if st, body := h.do(t, "GET", "http://alice.test/data/io.hearth.notes/", admTok, nil); st != 200 || body["doc_count"] != float64(1) {
+		t.Errorf("the notes after removing the app: %d %v", st, body)
 	}
 }
