@@ -1,0 +1,43 @@
+// Package controller runs the installed node apps of the instance runtime: it installs their
+// dependencies once per tree, starts each app on its first request, proxies HTTP and WebSocket
+// traffic to it over a unix socket, restarts it with back-off when it crashes, stops it when
+// idle, and keeps its logs.
+//
+// The API:
+//
+//	func New(cfg Config) (*Controller, error)
+//	func (c *Controller) Build(ctx context.Context, app App) error
+//	func (c *Controller) Handler(app App) http.Handler
+//	func (c *Controller) Status(instance, slug string) Status
+//	func (c *Controller) Logs(instance, slug string, max int) ([]byte, error)
+//	func (c *Controller) Stop(ctx context.Context, instance, slug string) error
+//	func (c *Controller) Remove(instance, slug string) error
+//	func (c *Controller) Close() error
+//
+// An app is known by its instance and slug. Build runs `npm ci --omit=dev --ignore-scripts`
+// (or `npm install …` when the manifest says "install") in a copy of the installed tree, once
+// per tree hash, so every instance that installs the same version shares one build directory;
+// it is read-only to the apps. A build that fails leaves nothing behind and returns an error
+// (ErrBuild) whose message, with npm's last lines, is safe to show the owner. Handler builds
+// the tree too if Build was not called.
+//
+// When the runtime runs as root, each app runs as its own system user (created with useradd,
+// named hearth-<hash>), with a home and a data directory only it can open, and no access to
+// other apps' homes or to the controller's directories; npm runs as a build user of its own.
+// Otherwise apps run as the runtime's user and New logs a warning. An app's environment holds
+// only PATH, HOME, TMPDIR, NODE_ENV=production, HEARTH_SOCKET and PORT (both the unix socket
+// path it must listen on: Node's server.listen accepts a path for a port), HEARTH_DATA_DIR,
+// what App.Env returns (HEARTH_URL, HEARTH_TOKEN…), and NODE_OPTIONS when the memory limit
+// falls back to it; never the runtime's own environment.
+//
+// Resource limits: with cgroup v2 and its memory and cpu controllers available to the runtime,
+// each app gets a cgroup with memory.max and cpu.max; otherwise memory is bounded with
+// RLIMIT_DATA and Node's --max-old-space-size, and CPU is not limited. Open files (and, for
+// apps with their own user, processes) are bounded with rlimits either way. Status.Limits says
+// which limits apply.
+//
+// Layout under Config.Dir: builds/<tree> (build directories), homes/<id> (each app's HOME, with
+// data/ and tmp/), run/<id> (its socket directory), logs/<id>/app.log (its output, rotated at
+// 1 MiB, one old file kept), logs/builds/<tree>.log (npm's output), npm/ (npm's cache), tmp/
+// (builds in progress). The id is a hash of the directory, the instance and the slug.
+package controller
