@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // buildTimeout bounds one npm run.
@@ -285,36 +287,67 @@ func copyFile(from, to string) error {
 }
 
 // finishTree makes a build read-only to the apps: owned by root when the runtime is root,
-// directories 0755, files 0644 (0755 when executable); other kinds of file are removed.
+// directories 0755, files 0644 (0755 when executable); other kinds of file are removed. The
+// top directory is closed to the build user first, and every change goes through a file
+// descriptor opened without following links, so that nothing in the tree can redirect the
+// runtime's privileges elsewhere.
 func finishTree(dir string, asRoot bool) error {
+	if err := fixMode(dir, 0o700, asRoot); err != nil {
+		return fmt.Errorf("controller: finish the build: %w", err)
+	}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+		if err != nil || p == dir {
 			return err
 		}
-		if asRoot {
-			if err := os.Lchown(p, 0, 0); err != nil {
-				return err
+		if d.Type()&fs.ModeSymlink != 0 {
+			if asRoot {
+				return os.Lchown(p, 0, 0)
 			}
-		}
-		switch t := d.Type(); {
-		case d.IsDir():
-			return os.Chmod(p, 0o755)
-		case t&fs.ModeSymlink != 0:
 			return nil
-		case t.IsRegular():
-			fi, err := d.Info()
-			if err != nil {
-				return err
-			}
-			if fi.Mode()&0o111 != 0 {
-				return os.Chmod(p, 0o755)
-			}
-			return os.Chmod(p, 0o644)
 		}
-		return os.Remove(p)
+		return fixMode(p, 0, asRoot)
 	})
+	if err == nil {
+		err = fixMode(dir, 0o755, asRoot)
+	}
 	if err != nil {
 		return fmt.Errorf("controller: finish the build: %w", err)
 	}
 	return nil
+}
+
+// fixMode gives the file or directory p its final mode (mode, or when 0: 0755 for
+// directories and executables, 0644 for other files) and, when asRoot, root as owner. Other
+// kinds of file are removed.
+func fixMode(p string, mode os.FileMode, asRoot bool) error {
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", p, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		if mode == 0 {
+			mode = 0o755
+		}
+	case unix.S_IFREG:
+		if mode == 0 {
+			mode = 0o644
+			if st.Mode&0o111 != 0 {
+				mode = 0o755
+			}
+		}
+	default:
+		return os.Remove(p)
+	}
+	if asRoot {
+		if err := unix.Fchown(fd, 0, 0); err != nil {
+			return err
+		}
+	}
+	return unix.Fchmod(fd, uint32(mode))
 }

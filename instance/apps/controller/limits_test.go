@@ -3,6 +3,7 @@ package controller
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,6 +50,23 @@ func TestLimits(t *testing.T) {
 			t.Errorf("limits lack %q:\n%s", w, limits)
 		}
 	}
+}
+
+// Without util-linux's prlimit, the limits are set on the running process, or Status says
+// they could not be (another user's limits need CAP_SYS_RESOURCE).
+func TestLimitsWithoutPrlimit(t *testing.T) {
+	t.Parallel()
+	c := newController(t, Config{})
+	c.prlimit = ""
+	app := probeApp(t, "noprlimit.example")
+	_, limits := get(t, serve(t, c, app), "/limits")
+	st := c.Status(app.Instance, app.Slug)
+	set := strings.Contains(strings.Join(strings.Fields(limits), " "), "Max open files 8192 8192")
+	notSet := slices.ContainsFunc(st.Limits, func(l string) bool { return strings.HasPrefix(l, "rlimits not set: ") })
+	if set == notSet {
+		t.Errorf("limits set %v, Status says %q:\n%s", set, st.Limits, limits)
+	}
+	t.Logf("set: %v; Status: %q", set, st.Limits)
 }
 
 // setupCgroup on a fake cgroup v2 tree: the runtime moves into a leaf, the controllers are

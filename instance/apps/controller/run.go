@@ -18,12 +18,15 @@ import (
 
 // run is one process of an app.
 type run struct {
-	cmd     *exec.Cmd
-	pid     int
-	uid     int    // the app's own user; 0 when it runs as the runtime's
-	cgroup  string // its cgroup; "" when none
-	ooms    int    // out-of-memory kills in the cgroup before it started
-	started time.Time
+	cmd    *exec.Cmd
+	pid    int
+	uid    int    // the app's own user; 0 when it runs as the runtime's
+	cgroup string // its cgroup; "" when none
+	ooms   int    // out-of-memory kills in the cgroup before it started
+	// rlimitErr says why its rlimits could not be set (without prlimit, another user's
+	// limits need CAP_SYS_RESOURCE); nil when they were.
+	rlimitErr error
+	started   time.Time
 	// exited is closed, under proc.mu, once the process has exited, its leftovers were
 	// killed and the proc's state follows; exitDesc is set before.
 	exited   chan struct{}
@@ -110,8 +113,9 @@ func (p *proc) spawn(dir string, argv, env []string, u *unixUser) (*run, error) 
 	}()
 	r.pid, r.started = cmd.Process.Pid, c.now()
 	if c.prlimit == "" {
-		if err := setRlimits(r.pid, limits); err != nil {
-			c.log.Warn("controller: cannot limit an app's resources", "instance", p.instance, "slug", p.slug, "err", err)
+		r.rlimitErr = setRlimits(r.pid, limits)
+		if r.rlimitErr != nil {
+			c.log.Warn("controller: cannot limit an app's resources", "instance", p.instance, "slug", p.slug, "err", r.rlimitErr)
 		}
 	}
 	p.logs.note("started %q (pid %d)", argv, r.pid)

@@ -1,6 +1,10 @@
 package controller
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // State is where an app is in its life.
 type State string
@@ -53,6 +57,10 @@ func (c *Controller) Status(instance, slug string) Status {
 	}
 	if p.cur != nil && p.state != StateCrashed && p.state != StateFailed {
 		s.PID = p.cur.pid
+	}
+	if p.cur != nil && p.cur.rlimitErr != nil {
+		s.Limits = slices.DeleteFunc(s.Limits, func(l string) bool { return strings.Contains(l, "RLIMIT") })
+		s.Limits = append(s.Limits, "rlimits not set: "+p.cur.rlimitErr.Error())
 	}
 	if p.user != nil {
 		s.User = p.user.name
