@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -247,6 +248,36 @@ func TestStopUpdateRemove(t *testing.T) {
 		if _, err := lookupUser(st.User); err == nil {
 			t.Errorf("user %s remains after Remove", st.User)
 		}
+	}
+}
+
+// An app that ignores SIGTERM is killed, with its whole process group, after the grace period.
+func TestStopKillsAfterGrace(t *testing.T) {
+	t.Parallel()
+	c := newController(t, Config{})
+	c.grace = 100 * time.Millisecond
+	tree := writeTree(t, map[string]string{"stubborn.js": `
+const { spawn } = require("child_process");
+const child = spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: "ignore" });
+process.on("SIGTERM", () => console.log("stubborn: ignoring SIGTERM"));
+require("http").createServer((req, res) => res.end(String(child.pid))).listen(process.env.HEARTH_SOCKET);`})
+	app := App{Instance: "stubborn.example", Slug: "stubborn", Tree: "stubborn1", TreeDir: tree,
+		Node: &manifest.Node{Start: []string{"node", "stubborn.js"}}}
+	status, body := get(t, serve(t, c, app), "/")
+	if status != http.StatusOK {
+		t.Fatalf("GET /: %d %s", status, body)
+	}
+	child, _ := strconv.Atoi(body)
+	pid := c.Status(app.Instance, app.Slug).PID
+	if err := c.Stop(t.Context(), app.Instance, app.Slug); err != nil {
+		t.Fatal(err)
+	}
+	st := c.Status(app.Instance, app.Slug)
+	if st.State != StateStopped || st.LastExit != "signal: killed" || alive(pid) || alive(child) {
+		t.Errorf("after Stop: %+v; app alive %v, its child alive %v", st, alive(pid), alive(child))
+	}
+	if logs, _ := c.Logs(app.Instance, app.Slug, 0); !strings.Contains(string(logs), "stubborn: ignoring SIGTERM") {
+		t.Errorf("logs:\n%s", logs)
 	}
 }
 

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -74,6 +75,15 @@ func TestIsolation(t *testing.T) {
 		if res.OK || res.Code != "EACCES" {
 			t.Errorf("B on %s (%s %s): %+v, want EACCES", tc.name, tc.route, tc.path, res)
 		}
+	}
+	// A cannot send the runtime to B's socket through a link in place of its own.
+	getJSON(t, sa, "/hijack?path="+url.QueryEscape(c.socketPath(idB)), &res)
+	if !res.OK {
+		t.Fatalf("hijack: %s", res.Code)
+	}
+	c.lookup(a.Instance, a.Slug).transport.CloseIdleConnections()
+	if status, body := get(t, sa, "/id"); status != http.StatusBadGateway {
+		t.Errorf("A's request after the hijack: %d %s, want 502", status, body)
 	}
 	// B can use its own data directory.
 	for _, route := range []string{"/write", "/read"} {

@@ -137,13 +137,6 @@ func (l *logFile) Close() error {
 	return err
 }
 
-// reopen lets a closed log be written again.
-func (l *logFile) reopen() {
-	l.mu.Lock()
-	l.closed = false
-	l.mu.Unlock()
-}
-
 // tailBuffer keeps the last bytes written to it.
 type tailBuffer struct {
 	mu  sync.Mutex // guards buf

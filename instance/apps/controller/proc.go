@@ -69,13 +69,17 @@ func (p *proc) acquire(ctx context.Context, app App) error {
 	waited := false // this request waited for a start attempt
 	for {
 		if p.c.closed.Load() || p.removed {
+			msg := "the server is shutting down"
+			if p.removed {
+				msg = "the app is being removed"
+			}
 			p.mu.Unlock()
-			return &unavailable{status: http.StatusServiceUnavailable, msg: "the app is being stopped; try again in a moment"}
+			return &unavailable{status: http.StatusServiceUnavailable, msg: msg}
 		}
 		var wait chan struct{}
 		switch p.state {
 		case StateRunning:
-			if p.app.Tree == app.Tree && p.app.TreeDir == app.TreeDir {
+			if p.app.Tree == app.Tree {
 				p.active++
 				p.stopIdleLocked()
 				p.mu.Unlock()

@@ -12,9 +12,12 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Handler returns the handler of app's requests: it starts the app when needed and proxies
@@ -91,10 +94,9 @@ func writeUnavailable(w http.ResponseWriter, r *http.Request, u *unavailable) {
 // newTransport reaches an app through its unix socket, and nothing else (no proxy from the
 // environment).
 func newTransport(sock string) *http.Transport {
-	var d net.Dialer
 	return &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return d.DialContext(ctx, "unix", sock)
+			return dialSocket(ctx, sock)
 		},
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
@@ -130,4 +132,24 @@ func (p *proc) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p.mu.Unlock()
 	writeUnavailable(w, r, &unavailable{status: http.StatusBadGateway, msg: msg})
+}
+
+// dialSocket connects to the unix socket at path, which must be a socket, not a symbolic
+// link: the app owns the socket's directory, and could otherwise send the runtime to another
+// app's socket, which it may not reach itself.
+func dialSocket(ctx context.Context, path string) (net.Conn, error) {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("open", err)}
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("fstat", err)}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return nil, &net.OpError{Op: "dial", Net: "unix", Err: fmt.Errorf("%s is not a socket", path)}
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "unix", "/proc/self/fd/"+strconv.Itoa(fd))
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,6 +30,7 @@ type run struct {
 	// killed and the proc's state follows; exitDesc is set before.
 	exited   chan struct{}
 	exitDesc string
+	copied   chan struct{} // closed when all of its output is in the log
 }
 
 // start makes sure the tree is built and the app's user and directories exist, then starts
@@ -96,21 +96,9 @@ func (p *proc) spawn(dir string, argv, env []string, u *unixUser) (*run, error) 
 		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, int(f.Fd())
 		r.cgroup, r.ooms = dir, oomKills(dir)
 	}
-	out, w, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("controller: %w", err)
+	if err := p.startLogged(r); err != nil {
+		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = w, w
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		out.Close()
-		return nil, &unavailable{status: http.StatusBadGateway, msg: fmt.Sprintf("the app failed to start: %v", err)}
-	}
-	go func() {
-		defer out.Close()
-		_, _ = io.Copy(p.logs, out)
-	}()
 	r.pid, r.started = cmd.Process.Pid, c.now()
 	if c.prlimit == "" {
 		r.rlimitErr = setRlimits(r.pid, limits)
@@ -126,6 +114,28 @@ func (p *proc) spawn(dir string, argv, env []string, u *unixUser) (*run, error) 
 	return r, nil
 }
 
+// startLogged starts r's command with its output copied into the app's log.
+func (p *proc) startLogged(r *run) error {
+	out, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("controller: %w", err)
+	}
+	r.cmd.Stdout, r.cmd.Stderr = w, w
+	err = r.cmd.Start()
+	w.Close()
+	if err != nil {
+		out.Close()
+		return &unavailable{status: http.StatusBadGateway, msg: fmt.Sprintf("the app failed to start: %v", err)}
+	}
+	r.copied = make(chan struct{})
+	go func() {
+		defer close(r.copied)
+		defer out.Close()
+		_, _ = io.Copy(p.logs, out)
+	}()
+	return nil
+}
+
 // waitListening waits until the app's socket accepts a connection, the process exits (then
 // errExited), or StartTimeout passes.
 func (p *proc) waitListening(r *run) error {
@@ -134,7 +144,10 @@ func (p *proc) waitListening(r *run) error {
 	sock := p.c.socketPath(p.id)
 	delay := 2 * time.Millisecond
 	for {
-		if conn, err := net.DialTimeout("unix", sock, time.Second); err == nil {
+		ctx, cancel := context.WithTimeout(p.c.ctx, time.Second)
+		conn, err := dialSocket(ctx, sock)
+		cancel()
+		if err == nil {
 			conn.Close()
 			return nil
 		}
@@ -164,6 +177,10 @@ func (p *proc) watch(r *run) {
 	p.c.kill(r)
 	err := r.cmd.Wait()
 	p.transport.CloseIdleConnections()
+	select { // its output first, unless a process that escaped holds the pipe
+	case <-r.copied:
+	case <-time.After(2 * time.Second):
+	}
 	desc := describeExit(err)
 	if r.cgroup != "" && oomKills(r.cgroup) > r.ooms {
 		desc += fmt.Sprintf(" (out of memory: the limit is %d MiB)", p.c.cfg.MemoryMax>>20)

@@ -12,6 +12,7 @@
 //   GET /spawn            starts a detached child (a session of its own); answers its pid
 //   GET /stream           writes "first\n" and keeps the response open until /stream-end
 //   GET /limits           /proc/self/limits
+//   GET /hijack?path=P    replaces its socket with a symbolic link to P
 //   WebSocket upgrade     echoes every message
 "use strict";
 const http = require("http");
@@ -80,6 +81,11 @@ const server = http.createServer(async (req, res) => {
       for (const s of streams) s.end("last\n");
       streams.clear();
       return json(res, 200, { ok: true });
+    case "/hijack":
+      return attempt(res, () => {
+        fs.unlinkSync(process.env.HEARTH_SOCKET);
+        fs.symlinkSync(path, process.env.HEARTH_SOCKET);
+      });
     case "/limits":
       res.writeHead(200, { "Content-Type": "text/plain" });
       return res.end(fs.readFileSync("/proc/self/limits"));
