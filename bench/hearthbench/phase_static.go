@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 )
 
 // The columns of the app-serving rows (serveCols).
@@ -33,12 +32,6 @@ var staticPaths = []staticPath{
 	{appFile, "", true},
 	{"/public/", " (HTML: hearth injects its config)", false},
 }
-
-// wrkCells are the figures of one wrk measurement in each column.
-type wrkCells struct{ rate, p50, p99 [numCols]figure }
-
-// setAll puts f in column col of every figure.
-func (w *wrkCells) setAll(col int, f figure) { w.rate[col], w.p50[col], w.p99[col] = f, f, f }
 
 // phaseStatic serves the fixture app's public files from hearth (on the app's own origin,
 // installed through the admin API) and the same files from nginx, and loads each with wrk.
@@ -141,26 +134,6 @@ func (b *bench) static(ctx context.Context) []wrkCells {
 	b.rep.remark("static: hearth serves the app at http://%s%s (instance %s); nginx (worker_processes %s) serves "+
 		"the same installed tree, with the same security headers, given the same Host header", host, appFile, domain, b.cfg.nginxProcs)
 	return cells
-}
-
-// wrkMeasure warms a URL up with wrk, then measures it.
-func (b *bench) wrkMeasure(ctx context.Context, who, url, host string) (rate, p50, p99 figure) {
-	warm := b.cfg.wrk
-	warm.duration = max(b.cfg.win.warmup, time.Second)
-	b.progress("wrk on %s: %s warm-up, then %s", who, warm.secs(), b.cfg.wrk.secs())
-	if _, err := runWrk(ctx, wrkLoad{url: url, host: host, shape: warm}); err != nil {
-		f := b.rep.problemOf(who, "wrk warm-up", err)
-		return f, f, f
-	}
-	r, err := runWrk(ctx, wrkLoad{url: url, host: host, shape: b.cfg.wrk})
-	if err != nil {
-		f := b.rep.problemOf(who, "wrk", err)
-		return f, f, f
-	}
-	rate = r.figure(b, who, "wrk "+url)
-	p50, p99 = val(ms(r.p50)), val(ms(r.p99))
-	p50.bad, p99.bad = rate.bad, rate.bad
-	return rate, p50, p99
 }
 
 // unsharedHeaders are response headers that each server computes itself.
