@@ -60,6 +60,12 @@ func ChromiumPath() (string, error) {
 // Chromium resolves *.localhost to loopback itself, so a test server on
 // 127.0.0.1:P answers http://notes.alice.localhost:P/ with that Host.
 //
+// The context ends 5 s before the test's deadline (go test -timeout), so
+// that a stuck step fails the test with a screenshot rather than a panic
+// of the whole binary; steps that wait for the page, such as WaitVisible,
+// wait until then, so bound one that may never finish with
+// context.WithTimeout.
+//
 // Without Chromium, the test fails when $CI is set, and is skipped
 // otherwise with a message saying that `make test-deps` installs it.
 func Chromium(t testing.TB) context.Context {
@@ -71,41 +77,42 @@ func Chromium(t testing.TB) context.Context {
 		}
 		t.Skipf("%v (skipped because $CI is not set)", err)
 	}
-	parent, cancelParent := testContext(t)
 	out := &lockedBuffer{}
 	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(bin), chromedp.CombinedOutput(out)},
 		chromiumFlags...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	// The browser lives until the cleanup, not t.Context(), which ends
+	// before the cleanups that still use it (screenshot, console check).
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	tab, cancelTab := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
 		cancelTab()
 		cancelAlloc() // waits until the browser and its children are gone
-		cancelParent()
 	})
-	// Start the browser now, so that a browser that cannot start fails here.
-	if err := chromedp.Do(ctx); err != nil {
+	// Start the browser now, so that a browser that cannot start fails here;
+	// it lives as long as the context of this first call.
+	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("testsvc: start chromium %s: %v\n%s", bin, err, out)
 	}
-	ScreenshotOnFailure(t, ctx)
+	ScreenshotOnFailure(t, tab)
+	ctx, cancel := beforeDeadline(t, tab)
+	t.Cleanup(cancel)
 	return ctx
 }
 
-// testContext returns a context that ends a little before the test's
-// deadline, if it has one, so that a stuck browser fails with an error
-// rather than the whole test binary panicking on its timeout. It does not
-// derive from t.Context(), which ends before the cleanups that still use
-// the browser.
-func testContext(t testing.TB) (context.Context, context.CancelFunc) {
+// beforeDeadline returns ctx ending 5 s before the test's deadline, if it
+// has one.
+func beforeDeadline(t testing.TB, ctx context.Context) (context.Context, context.CancelFunc) {
 	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
 		if deadline, ok := d.Deadline(); ok {
-			return context.WithDeadline(context.Background(), deadline.Add(-5*time.Second))
+			return context.WithDeadline(ctx, deadline.Add(-5*time.Second))
 		}
 	}
-	return context.WithCancel(context.Background())
+	return context.WithCancel(ctx)
 }
 
 // ScreenshotOnFailure saves a PNG of the tab's whole page when the test
-// has failed by the time it ends, and logs its path. The file goes to
+// has failed by the time it ends (also when ctx has ended), and logs its
+// path. The file goes to
 // $HEARTH_TEST_ARTIFACTS when it is set, else to t.ArtifactDir(), which
 // `go test -artifacts` keeps. Chromium already calls it for its tab; call
 // it for other tabs.
@@ -133,9 +140,10 @@ func artifactDir(t testing.TB) string {
 }
 
 // saveScreenshot writes a PNG of the tab's whole page to dir, in a file
-// named after the test, and returns its path.
+// named after the test, and returns its path. It works after ctx ended, as
+// long as the browser runs.
 func saveScreenshot(ctx context.Context, dir, testName string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, screenshotTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), screenshotTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

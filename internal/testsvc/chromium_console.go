@@ -41,6 +41,8 @@ type PageConsole struct {
 // Chromium). Messages written before the call are not seen.
 func WatchConsole(t testing.TB, ctx context.Context) *PageConsole {
 	t.Helper()
+	// The watch and the checks outlive ctx's deadline, not the browser.
+	ctx = context.WithoutCancel(ctx)
 	wctx, cancel := context.WithCancel(ctx)
 	c := &PageConsole{ctx: ctx, seen: map[string]bool{}, wake: make(chan struct{})}
 	messages := chromedp.Console(wctx) // subscribed from here on
