@@ -142,7 +142,7 @@ func (p *proc) waitListening(r *run) error {
 	deadline := time.NewTimer(p.c.cfg.StartTimeout)
 	defer deadline.Stop()
 	sock := p.c.socketPath(p.id)
-	delay := 2 * time.Millisecond
+	delay := time.Millisecond
 	for {
 		ctx, cancel := context.WithTimeout(p.c.ctx, time.Second)
 		conn, err := dialSocket(ctx, sock)
@@ -160,7 +160,7 @@ func (p *proc) waitListening(r *run) error {
 			return ErrClosed
 		case <-time.After(delay):
 		}
-		delay = min(2*delay, 50*time.Millisecond)
+		delay = min(2*delay, 10*time.Millisecond)
 	}
 }
 
