@@ -18,7 +18,7 @@
 // (or `npm install …` when the manifest says "install") in a copy of the installed tree, once
 // per tree hash, so every instance that installs the same version shares one build directory;
 // it is read-only to the apps. A build that fails leaves nothing behind and returns an error
-// (ErrBuild) whose message, with npm's last lines, is safe to show the owner. Handler builds
+// (ErrBuild) whose message, with the cause npm gave, is safe to show the owner. Handler builds
 // the tree too if Build was not called.
 //
 // When the runtime runs as root, each app runs as its own system user (created with useradd,
@@ -30,11 +30,21 @@
 // what App.Env returns (HEARTH_URL, HEARTH_TOKEN…), and NODE_OPTIONS when the memory limit
 // falls back to it; never the runtime's own environment.
 //
-// Resource limits: with cgroup v2 and its memory and cpu controllers available to the runtime,
-// each app gets a cgroup with memory.max and cpu.max; otherwise memory is bounded with
-// RLIMIT_DATA and Node's --max-old-space-size, and CPU is not limited. Open files (and, for
-// apps with their own user, processes) are bounded with rlimits either way. Status.Limits says
-// which limits apply.
+// An app starts on its first request, which waits until the app's socket accepts (at most
+// Config.StartTimeout); it stops after Config.IdleTimeout without requests, open WebSockets or
+// streamed responses (SIGTERM to its process group, then SIGKILL; and every process of its
+// user or cgroup). An app that exits by itself restarts on a later request after a back-off
+// doubling from 1 s to 1 min, which starts over after a minute of running; meanwhile, and
+// when it failed to start, requests get 502 or 503 with a message for the owner (HTML or JSON
+// after Accept), and Status and Logs say why.
+//
+// Resource limits: with cgroup v2 and its memory and cpu controllers available to the runtime
+// (a cgroup delegated to it, such as systemd's Delegate=yes; when alone in its cgroup, the
+// runtime moves into a leaf of it), each app gets a cgroup with memory.max and cpu.max;
+// otherwise memory is bounded with RLIMIT_DATA and Node's --max-old-space-size, and CPU is not
+// limited. Open files (and, for apps with their own user, processes) are bounded with rlimits
+// either way, set by util-linux's prlimit before the app runs (without it, on the running
+// process, which needs CAP_SYS_RESOURCE for another user). Status.Limits says which apply.
 //
 // Layout under Config.Dir: builds/<tree> (build directories), homes/<id> (each app's HOME, with
 // data/ and tmp/), run/<id> (its socket directory), logs/<id>/app.log (its output, rotated at
