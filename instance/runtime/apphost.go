@@ -47,8 +47,12 @@ func (rt *Runtime) serveApp(c *gin.Context) bool {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such app on this instance."})
 		return true
 	}
-	if c.Request.URL.Path == home.SessionPath {
+	switch c.Request.URL.Path {
+	case home.SessionPath:
 		rt.home.ServeAppSession(c.Writer, c.Request, inst, ah.Slug)
+		return true
+	case "/hearth.js":
+		clientScript.ServeHTTP(c.Writer, c.Request)
 		return true
 	}
 	h, err := rt.staticFor(inst, in, scheme(c.Request))
@@ -63,6 +67,9 @@ func (rt *Runtime) serveApp(c *gin.Context) bool {
 	}
 	return true
 }
+
+// clientScript serves hearth.js on every app's origin (and the instance's).
+var clientScript = proxy.ClientScript()
 
 // errNotStatic is returned by staticFor for an app of another kind.
 var errNotStatic = errors.New("runtime: not a static app")

@@ -23,6 +23,7 @@ func (rt *Runtime) Public() http.Handler {
 	_ = r.SetTrustedProxies(nil) // the client address is the connection's: it keys the login throttle
 	r.Use(gin.Recovery(), rt.resolveInstance)
 	rt.home.Routes(r)
+	r.GET("/hearth.js", gin.WrapH(clientScript))
 	data := gin.WrapH(rt.data)
 	r.Any("/data", dataCORS, rt.requireToken, data)
 	r.Any("/data/*path", dataCORS, rt.requireToken, data)
