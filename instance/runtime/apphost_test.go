@@ -6,9 +6,9 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"regexp"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
