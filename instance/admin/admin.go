@@ -86,7 +86,10 @@ type Server struct {
 	// Onboarding issues the one-time link that lets its holder set the owner's passphrase of an
 	// instance (reset: forget the current passphrase and two-factor first).
 	Onboarding func(ctx context.Context, inst *tenants.Instance, reset bool) (link string, expires time.Time, err error)
-	Log        *slog.Logger
+	// AppInstalled prepares an installed or updated app to run; AppRemoved lets go of it.
+	AppInstalled func(ctx context.Context, inst *tenants.Instance, in *apps.Installed) error
+	AppRemoved   func(ctx context.Context, inst *tenants.Instance, slug string, deleteData bool)
+	Log          *slog.Logger
 }
 
 // Handler returns the admin API's routes.

@@ -54,6 +54,24 @@ func (s *Server) instanceID(c *gin.Context) (string, error) {
 	return inst.ID, nil
 }
 
+// installed tells the runtime that an app version was installed, so that it prepares it (a
+// node app's dependencies); its failure is the owner's to see.
+func (s *Server) installed(c *gin.Context, in *apps.Installed) error {
+	if s.AppInstalled == nil {
+		return nil
+	}
+	inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain"))
+	if err != nil {
+		return err
+	}
+	if err := s.AppInstalled(c.Request.Context(), inst, in); err != nil {
+		return fmt.Errorf("%w: %s was installed but cannot run: %w", errCannotRun, in.Slug, err)
+	}
+	return nil
+}
+
+var errCannotRun = errors.New("admin: app cannot run")
+
 func (s *Server) listApps(c *gin.Context) error {
 	id, err := s.instanceID(c)
 	if err != nil {
@@ -104,6 +122,9 @@ func (s *Server) acceptPlan(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.installed(c, in); err != nil {
+		return err
+	}
 	c.JSON(http.StatusCreated, appView(in))
 	return nil
 }
@@ -127,6 +148,11 @@ func (s *Server) updateApp(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if res.Applied {
+		if err := s.installed(c, res.App); err != nil {
+			return err
+		}
+	}
 	c.JSON(http.StatusOK, res)
 	return nil
 }
@@ -140,6 +166,11 @@ func (s *Server) removeApp(c *gin.Context) error {
 	res, err := s.Apps.Uninstall(c.Request.Context(), id, c.Param("slug"), deleteData, s.RemoveDoctype)
 	if err != nil {
 		return err
+	}
+	if s.AppRemoved != nil {
+		if inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain")); err == nil {
+			s.AppRemoved(c.Request.Context(), inst, c.Param("slug"), deleteData)
+		}
 	}
 	c.JSON(http.StatusOK, AppView{Slug: c.Param("slug"), Removed: res})
 	return nil
@@ -159,6 +190,8 @@ func appErrorStatus(err error) (int, string) {
 		return http.StatusUnprocessableEntity, "invalid_manifest"
 	case errors.Is(err, apps.ErrSource):
 		return http.StatusBadRequest, "bad_source"
+	case errors.Is(err, errCannotRun):
+		return http.StatusUnprocessableEntity, "cannot_run"
 	}
 	return 0, ""
 }

@@ -62,6 +62,14 @@ func Verify(secret []byte, instance, token string, now time.Time) (Claims, Permi
 	return c, perms, nil
 }
 
+// InstanceOf returns the instance id a token claims, without checking anything: to find which
+// instance's secret verifies it, when the request does not say (a local app calling the
+// runtime by address). Verify must follow.
+func InstanceOf(token string) (string, bool) {
+	c, _, err := split(token)
+	return c.Instance, err == nil && c.Instance != ""
+}
+
 func split(token string) (Claims, string, error) {
 	p, _, ok := strings.Cut(token, ".")
 	if !ok || len(token) > 16<<10 {

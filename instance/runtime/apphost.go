@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -55,40 +54,37 @@ func (rt *Runtime) serveApp(c *gin.Context) bool {
 		clientScript.ServeHTTP(c.Writer, c.Request)
 		return true
 	}
-	h, err := rt.staticFor(inst, in, scheme(c.Request))
-	switch {
-	case errors.Is(err, errNotStatic):
-		c.JSON(http.StatusNotImplemented, gin.H{"error": "not_implemented", "reason": "This runtime does not run node apps yet."})
-	case err != nil:
+	m, err := rt.manifestOf(in)
+	if err != nil {
+		rt.log.Error("runtime: serve app", "app", ah.Slug, "instance", inst.Domain, "err", err)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable", "reason": "The app's manifest is unreadable."})
+		return true
+	}
+	if m.Kind == manifest.KindNode {
+		rt.serveNode(c, inst, in, m)
+		return true
+	}
+	h, err := rt.staticFor(inst, in, m, scheme(c.Request))
+	if err != nil {
 		rt.log.Error("runtime: serve app", "app", ah.Slug, "instance", inst.Domain, "err", err)
 		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable", "reason": "The app's files are not available on this node."})
-	default:
-		h.ServeHTTP(c.Writer, c.Request)
+		return true
 	}
+	h.ServeHTTP(c.Writer, c.Request)
 	return true
 }
 
 // clientScript serves hearth.js on every app's origin (and the instance's).
 var clientScript = proxy.ClientScript()
 
-// errNotStatic is returned by staticFor for an app of another kind.
-var errNotStatic = errors.New("runtime: not a static app")
-
 // staticFor returns the server of the installed version of a static app, built (and its
 // manifest read) once per version.
-func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, scheme string) (*proxy.Static, error) {
+func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest, scheme string) (*proxy.Static, error) {
 	key := scheme + "://" + inst.ID + "/" + in.Slug
 	rt.appServers.mu.Lock()
 	defer rt.appServers.mu.Unlock()
 	if s, ok := rt.appServers.byID[key]; ok && s.tree == in.Tree {
 		return s.static, nil
-	}
-	m, err := in.App()
-	if err != nil {
-		return nil, err
-	}
-	if m.Kind != manifest.KindStatic {
-		return nil, errNotStatic
 	}
 	dir, err := rt.apps.Trees.Path(in.Tree)
 	if err != nil {
@@ -121,15 +117,37 @@ func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, scheme 
 	return st, nil
 }
 
-// appInstalled prepares a newly installed or updated app to run.
+// appInstalled prepares a newly installed or updated app to run: a node app's dependencies
+// are installed now, so that a failure shows to the owner at once.
 func (rt *Runtime) appInstalled(ctx context.Context, inst *tenants.Instance, in *apps.Installed) error {
 	rt.dropAppServers(inst, in.Slug)
+	m, err := rt.manifestOf(in)
+	if err != nil {
+		return err
+	}
+	if m.Kind == manifest.KindNode {
+		return rt.buildNode(ctx, inst, in, m)
+	}
 	return nil
 }
 
 // appRemoved lets go of what ran an uninstalled app.
 func (rt *Runtime) appRemoved(ctx context.Context, inst *tenants.Instance, slug string, deleteData bool) {
 	rt.dropAppServers(inst, slug)
+	rt.stopNode(ctx, inst, slug, deleteData)
+}
+
+// manifestOf returns the manifest of an installed version, parsed once per tree.
+func (rt *Runtime) manifestOf(in *apps.Installed) (*manifest.Manifest, error) {
+	if m, ok := rt.manifests.Load(in.Tree); ok {
+		return m.(*manifest.Manifest), nil
+	}
+	m, err := in.App()
+	if err != nil {
+		return nil, err
+	}
+	rt.manifests.Store(in.Tree, m)
+	return m, nil
 }
 
 // dropAppServers closes the static servers of an app (of every scheme).
@@ -144,5 +162,10 @@ func (rt *Runtime) dropAppServers(inst *tenants.Instance, slug string) {
 	}
 }
 
-// runner is what the pages show of running node apps: none yet.
-func (rt *Runtime) runner() home.Runner { return nil }
+// runner is what the pages show of running node apps.
+func (rt *Runtime) runner() home.Runner {
+	if rt.nodes.ctl == nil {
+		return nil
+	}
+	return nodeRunner{rt.nodes.ctl}
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -36,6 +37,11 @@ func start(t *testing.T, cfg runtime.Config) *harness {
 	t.Helper()
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
+		// Node apps run as users of their own when the tests run as root: they must be able to
+		// traverse to their directories (t.TempDir's parent is private).
+		if err := os.Chmod(filepath.Dir(cfg.DataDir), 0o711); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	rt, err := runtime.New(ctx, cfg, testLogger())

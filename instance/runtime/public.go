@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"errors"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -45,6 +47,9 @@ func (rt *Runtime) resolveInstance(c *gin.Context) {
 	}
 	var err error
 	if !known {
+		inst, known = rt.instanceOfLocalCall(c.Request)
+	}
+	if !known {
 		inst, err = rt.tenants.Lookup(c.Request.Context(), c.Request.Host)
 	}
 	switch {
@@ -61,6 +66,29 @@ func (rt *Runtime) resolveInstance(c *gin.Context) {
 	}
 	c.Set("instance", inst)
 	c.Next()
+}
+
+// instanceOfLocalCall finds the instance of a call that names none by its Host: a node app on
+// this machine reaches the Data System at the listener's address (HEARTH_URL), and its token
+// says which instance it is for. Verifying the token comes next, as for any call.
+func (rt *Runtime) instanceOfLocalCall(r *http.Request) (*tenants.Instance, bool) {
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	if net.ParseIP(strings.Trim(host, "[]")) == nil ||
+		(r.URL.Path != "/realtime" && r.URL.Path != "/data" && !strings.HasPrefix(r.URL.Path, "/data/")) {
+		return nil, false
+	}
+	tok, ok := auth.Bearer(r.Header.Get("Authorization"))
+	if !ok {
+		return nil, false
+	}
+	id, ok := auth.InstanceOf(tok)
+	if !ok {
+		return nil, false
+	}
+	return rt.tenants.CachedByID(id)
 }
 
 // dataCORS lets pages of other origins (the instance's apps, each on its own origin) call the

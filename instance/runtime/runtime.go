@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -64,6 +65,8 @@ type Runtime struct {
 	throttle *owner.Throttle
 
 	appServers appServers
+	nodes      nodeApps
+	manifests  sync.Map // tree hash → *manifest.Manifest: parsed once per installed version
 }
 
 // New opens storage and the instance registry. Close releases them.
@@ -101,6 +104,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
 		Trees:   trees,
 		Records: appRecords{rt.dbs},
 	}
+	rt.openNodeApps()
 	if rt.home, err = rt.newHome(); err != nil {
 		rt.Close()
 		return nil, err
@@ -118,7 +122,8 @@ func (rt *Runtime) AdminSecret() string { return rt.secret }
 // Admin returns the admin API's handler.
 func (rt *Runtime) Admin() http.Handler {
 	return (&admin.Server{Secret: rt.secret, Instances: rt.tenants, Data: rt, Apps: rt.apps,
-		RemoveDoctype: rt.destroyDoctype, Onboarding: rt.NewOnboarding, Log: rt.log}).Handler()
+		RemoveDoctype: rt.destroyDoctype, Onboarding: rt.NewOnboarding, AppInstalled: rt.appInstalled,
+		AppRemoved: rt.appRemoved, Log: rt.log}).Handler()
 }
 
 // appRecords keeps each instance's app records in its reserved doctype.
@@ -164,6 +169,11 @@ func (rt *Runtime) Close() error {
 	}
 	rt.appServers.byID = nil
 	rt.appServers.mu.Unlock()
+	if rt.nodes.ctl != nil {
+		if err := rt.nodes.ctl.Close(); err != nil {
+			rt.log.Warn("runtime: stop node apps", "err", err)
+		}
+	}
 	rt.tenants.Close()
 	rt.events.close()
 	return rt.client.Close()
@@ -190,6 +200,7 @@ func (rt *Runtime) ServeListeners(ctx context.Context, pub, adm net.Listener) er
 		{Handler: rt.Public(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }},
 		{Handler: rt.Admin(), ReadHeaderTimeout: 10 * time.Second},
 	}
+	rt.setLocalURL(pub.Addr())
 	errc := make(chan error, 2)
 	for i, l := range []net.Listener{pub, adm} {
 		rt.log.Info("listening", "role", []string{"public", "admin"}[i], "addr", l.Addr().String())

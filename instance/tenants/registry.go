@@ -23,6 +23,7 @@ type Registry struct {
 
 	mu     sync.RWMutex
 	byHost map[string]*Instance // guarded by mu
+	byID   map[string]*Instance // guarded by mu
 	stop   context.CancelFunc
 	done   chan struct{}
 }
@@ -32,7 +33,7 @@ func Open(ctx context.Context, client *kivik.Client, log *slog.Logger) (*Registr
 	if err := client.CreateDB(ctx, DBName); err != nil && kivik.HTTPStatus(err) != http.StatusPreconditionFailed {
 		return nil, fmt.Errorf("tenants: create %s: %w", DBName, err)
 	}
-	r := &Registry{db: client.DB(DBName), log: log, byHost: map[string]*Instance{}, done: make(chan struct{})}
+	r := &Registry{db: client.DB(DBName), log: log, byHost: map[string]*Instance{}, byID: map[string]*Instance{}, done: make(chan struct{})}
 	seq, err := r.load(ctx)
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func (r *Registry) load(ctx context.Context) (string, error) {
 		if err := rows.ScanDoc(&inst); err != nil {
 			return "", fmt.Errorf("tenants: read record: %w", err)
 		}
-		r.byHost[inst.Domain] = &inst
+		r.byHost[inst.Domain], r.byID[inst.ID] = &inst, &inst
 	}
 	if err := rows.Err(); err != nil {
 		return "", fmt.Errorf("tenants: list: %w", err)
@@ -109,14 +110,25 @@ func (r *Registry) follow(ctx context.Context, since string) {
 
 func (r *Registry) remember(inst *Instance) {
 	r.mu.Lock()
-	r.byHost[inst.Domain] = inst
+	r.byHost[inst.Domain], r.byID[inst.ID] = inst, inst
 	r.mu.Unlock()
 }
 
 func (r *Registry) forget(domain string) {
 	r.mu.Lock()
+	if inst, ok := r.byHost[domain]; ok && r.byID[inst.ID] == inst {
+		delete(r.byID, inst.ID)
+	}
 	delete(r.byHost, domain)
 	r.mu.Unlock()
+}
+
+// CachedByID returns the instance whose id is id, if this runtime knows it.
+func (r *Registry) CachedByID(id string) (*Instance, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	inst, ok := r.byID[id]
+	return inst, ok
 }
 
 // Get returns the instance of domain.
