@@ -3,8 +3,10 @@ package runtime
 import (
 	"context"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,8 +19,10 @@ import (
 
 // appServers keeps one static server per installed app version.
 type appServers struct {
-	mu   sync.Mutex
-	byID map[string]appServer // guarded by mu: scheme + "://" + instance id + "/" + slug
+	mu        sync.Mutex
+	byID      map[string]appServer      // guarded by mu: scheme + "://" + instance id + "/" + slug
+	installed map[string]installedEntry // guarded by mu: instance id + "/" + slug
+	roots     map[string]*os.Root       // guarded by mu: installed trees by hash
 }
 
 type appServer struct {
@@ -41,7 +45,7 @@ func (rt *Runtime) serveApp(c *gin.Context) bool {
 	if !ok || inst.State == tenants.StateBlocked {
 		return false
 	}
-	in, err := rt.apps.Get(c.Request.Context(), inst.ID, ah.Slug)
+	in, err := rt.installedApp(c.Request.Context(), inst, ah.Slug)
 	if err != nil {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such app on this instance."})
 		return true
@@ -86,7 +90,7 @@ func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, m *mani
 	if s, ok := rt.appServers.byID[key]; ok && s.tree == in.Tree {
 		return s.static, nil
 	}
-	dir, err := rt.apps.Trees.Path(in.Tree)
+	dir, root, err := rt.treeRoot(in.Tree)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +98,7 @@ func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, m *mani
 	slug := in.Slug
 	origin := scheme + "://" + inst.Domain
 	st, err := proxy.NewStatic(proxy.StaticApp{
-		Dir: dir, Manifest: m, Instance: origin, TreeHash: in.Tree,
+		Dir: dir, Root: root, Manifest: m, Instance: origin, TreeHash: in.Tree,
 		LoginURL: origin + "/apps/" + slug + "/open",
 		Gate:     func(r *http.Request) bool { return rt.home.AppGate(r, inst, slug) },
 		TokenFor: func(*http.Request) (string, error) {
@@ -150,10 +154,68 @@ func (rt *Runtime) manifestOf(in *apps.Installed) (*manifest.Manifest, error) {
 	return m, nil
 }
 
-// dropAppServers closes the static servers of an app (of every scheme).
+// installedTTL is how long this runtime trusts the app records it read: changes made here are
+// seen at once, changes made by another runtime sharing the instance within this delay.
+const installedTTL = 2 * time.Second
+
+type installedEntry struct {
+	in *apps.Installed
+	at time.Time
+}
+
+// installedApp returns the installed app slug of inst, from a short-lived cache: requests to
+// an app's origin need its record each time.
+func (rt *Runtime) installedApp(ctx context.Context, inst *tenants.Instance, slug string) (*apps.Installed, error) {
+	key := inst.ID + "/" + slug
+	now := time.Now()
+	rt.appServers.mu.Lock()
+	e, ok := rt.appServers.installed[key]
+	rt.appServers.mu.Unlock()
+	if ok && now.Sub(e.at) < installedTTL {
+		return e.in, nil
+	}
+	in, err := rt.apps.Get(ctx, inst.ID, slug)
+	if err != nil {
+		return nil, err
+	}
+	rt.appServers.mu.Lock()
+	if rt.appServers.installed == nil || len(rt.appServers.installed) >= maxInstalledCached {
+		rt.appServers.installed = map[string]installedEntry{}
+	}
+	rt.appServers.installed[key] = installedEntry{in: in, at: now}
+	rt.appServers.mu.Unlock()
+	return in, nil
+}
+
+// maxInstalledCached bounds the cache of app records; it is emptied when full.
+const maxInstalledCached = 100_000
+
+// treeRoot opens an installed tree once for every instance that serves it (trees never
+// change, so one descriptor serves them all).
+func (rt *Runtime) treeRoot(tree string) (string, *os.Root, error) {
+	dir, err := rt.apps.Trees.Path(tree)
+	if err != nil {
+		return "", nil, err
+	}
+	if r, ok := rt.appServers.roots[tree]; ok { // callers hold appServers.mu
+		return dir, r, nil
+	}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	if rt.appServers.roots == nil {
+		rt.appServers.roots = map[string]*os.Root{}
+	}
+	rt.appServers.roots[tree] = r
+	return dir, r, nil
+}
+
+// dropAppServers closes the static servers of an app (of every scheme) and forgets its record.
 func (rt *Runtime) dropAppServers(inst *tenants.Instance, slug string) {
 	rt.appServers.mu.Lock()
 	defer rt.appServers.mu.Unlock()
+	delete(rt.appServers.installed, inst.ID+"/"+slug)
 	for key, s := range rt.appServers.byID {
 		if strings.HasSuffix(key, "://"+inst.ID+"/"+slug) {
 			_ = s.static.Close()

@@ -168,6 +168,10 @@ func (rt *Runtime) Close() error {
 		_ = s.static.Close()
 	}
 	rt.appServers.byID = nil
+	for _, r := range rt.appServers.roots {
+		_ = r.Close()
+	}
+	rt.appServers.roots = nil
 	rt.appServers.mu.Unlock()
 	if rt.nodes.ctl != nil {
 		if err := rt.nodes.ctl.Close(); err != nil {
