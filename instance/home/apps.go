@@ -19,10 +19,12 @@ import (
 type appTile struct {
 	*apps.Installed
 	Name, Version, Kind, Description, Origin, State string
+	Updated                                         bool // updated since installed
 }
 
 func (h *Home) tile(q *req, in *apps.Installed) appTile {
-	t := appTile{Installed: in, Name: in.Slug, Origin: h.cfg.AppOrigin(q.c.Request, q.inst, in.Slug)}
+	t := appTile{Installed: in, Name: in.Slug, Origin: h.cfg.AppOrigin(q.c.Request, q.inst, in.Slug),
+		Updated: in.UpdatedAt.Sub(in.InstalledAt) > time.Minute}
 	if m, err := in.App(); err == nil {
 		t.Name, t.Version, t.Kind, t.Description = m.Name, m.Version, string(m.Kind), m.Description
 		if m.Kind == manifest.KindNode && h.cfg.Runner != nil {

@@ -99,6 +99,7 @@ func (h *Home) Routes(r gin.IRoutes) {
 	r.POST("/settings/totp/disable", h.ownerForm(h.disableTOTP))
 	r.POST("/settings/recovery-codes", h.ownerForm(h.recoveryCodes))
 	r.POST("/settings/sessions/:id/revoke", h.ownerForm(h.revokeSession))
+	r.POST("/settings/tokens", h.ownerForm(h.newToken))
 	r.POST("/apps/install", h.ownerForm(h.install))
 	r.GET("/apps/plans/:plan", h.owner(h.showPlan))
 	r.POST("/apps/plans/:plan", h.ownerForm(h.acceptPlan))

@@ -200,3 +200,37 @@ func TestInstallAndOpenAnAppAsTheOwner(t *testing.T) {
 		t.Errorf("the notes after removing the app: %d %v", st, body)
 	}
 }
+
+func TestUpdateAskingForMoreWaitsForTheOwner(t *testing.T) {
+	h := start(t, runtime.Config{AllowPrivateGit: true})
+	h.addInstance(t, "alice.test")
+	b := onboard(t, h, "alice.test")
+	manifest := func(version, perms string) string {
+		return `{"slug": "memo", "name": "Memo", "version": "` + version + `", "kind": "static", "permissions": {` + perms + `}}`
+	}
+	notes := `"notes": {"doctype": "io.hearth.notes", "verbs": ["GET"], "description": "To read your notes."}`
+	repo := testsvc.GitRepo(t, map[string]string{"hearth.json": manifest("1.0.0", notes), "index.html": "v1"}, "v1.0.0")
+	src := testsvc.GitHTTP(t, filepath.Dir(repo)) + "/" + filepath.Base(repo)
+	if err := installViaAdmin(t, h, "alice.test", src); err != nil {
+		t.Fatal(err)
+	}
+	testsvc.GitCommit(t, repo, map[string]string{"hearth.json": manifest("2.0.0", notes+`, "contacts": {"doctype": "io.hearth.contacts", "verbs": ["GET"], "description": "To name who wrote a note."}`), "index.html": "v2"}, "v2.0.0")
+
+	details := b.get("http://alice.test/apps/memo")
+	prompt := b.post("http://alice.test/apps/memo/update", details, url.Values{"ref": {"v2.0.0"}})
+	if prompt.status != 200 || !strings.Contains(prompt.body, "Update Memo to 2.0.0") || !strings.Contains(prompt.body, `class="new"`) ||
+		!strings.Contains(prompt.body, "To name who wrote a note") {
+		t.Fatalf("update prompt: %d %s", prompt.status, prompt.body)
+	}
+	// Meanwhile the installed version runs, and the home page says an update waits.
+	if p := b.get("http://alice.test/"); !strings.Contains(p.body, "update waiting for you") || !strings.Contains(p.body, "1.0.0") {
+		t.Errorf("home while the update waits: %s", p.body)
+	}
+	accept := regexp.MustCompile(`action="(/apps/plans/[^"]+)"`).FindStringSubmatch(prompt.body)[1]
+	if p := b.post("http://alice.test"+accept, prompt, url.Values{}); p.status != 200 || !strings.Contains(p.body, "2.0.0") {
+		t.Fatalf("accept the update: %d %s", p.status, p.body)
+	}
+	if p := b.openApp("http://memo.alice.test/"); p.status != 200 || !strings.Contains(p.body, "v2") {
+		t.Errorf("the app after the update: %d %s", p.status, p.body)
+	}
+}
