@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"mime"
-	"net/http"
 	"os"
 	"path"
 	"strconv"
@@ -65,34 +64,6 @@ func (s *Static) open(name string, want fs.FileInfo) (*os.File, error) {
 		return nil, fmt.Errorf("%w: %s changed", ErrNotFound, name)
 	}
 	return f, nil
-}
-
-// serve answers with the file name stands for.
-func (s *Static) serve(w http.ResponseWriter, r *http.Request, name string, session bool) {
-	file, info, isDir, err := s.lookup(name)
-	if err != nil {
-		s.notFound(w, r, session)
-		return
-	}
-	if isDir && !strings.HasSuffix(r.URL.Path, "/") {
-		redirectDir(w, r)
-		return
-	}
-	f, err := s.open(file, info)
-	if err != nil {
-		s.notFound(w, r, session)
-		return
-	}
-	defer f.Close()
-	if isHTML(file) {
-		s.serveHTML(w, r, f, info, session, http.StatusOK)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", contentType(file))
-	h.Set("ETag", s.etag(file, info))
-	h.Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, "", info.ModTime(), f)
 }
 
 // etag names a file's version: from the tree's content hash when known, else from its size

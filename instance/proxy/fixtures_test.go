@@ -13,7 +13,7 @@ func fixtureDir(name string) string {
 	return filepath.Join("..", "..", "testdata", "apps", name)
 }
 
-func loadFixture(t *testing.T, name string) *manifest.Manifest {
+func loadFixture(t testing.TB, name string) *manifest.Manifest {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(fixtureDir(name), manifest.FileName))
 	if err != nil {

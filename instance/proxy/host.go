@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 )
 
@@ -14,10 +13,32 @@ var (
 	ErrAmbiguous  = errors.New("proxy: ambiguous app host")
 )
 
-var slugRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,31}$`)
+// ValidSlug reports whether s has the shape of an app slug: 2 to 32 of a-z, 0-9 and '-',
+// beginning with a letter.
+func ValidSlug(s string) bool {
+	if len(s) < 2 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isLower(c) && !isDigit(c) && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
-// ValidSlug reports whether s has the shape of an app slug.
-func ValidSlug(s string) bool { return slugRE.MatchString(s) }
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// isDNSName reports whether name holds only a-z, 0-9, '.' and '-'.
+func isDNSName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !isLower(c) && !isDigit(c) && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // FlatScheme turns on the flat scheme {instance}-{slug}.{Domain}, for single-level wildcard
 // certificates: with Domain "example.com", the app notes of the instance alice.example.com is
@@ -77,7 +98,7 @@ func splitHost(host string) (name, port string, err error) {
 		}
 	}
 	name = strings.TrimSuffix(name, ".")
-	if name == "" || len(name) > 253 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" ||
+	if name == "" || len(name) > 253 || !isDNSName(name) ||
 		strings.Contains(name, "..") || strings.HasPrefix(name, ".") {
 		return "", "", fmt.Errorf("%w: %q", ErrNotAppHost, host)
 	}

@@ -3,8 +3,7 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"io/fs"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -43,17 +42,20 @@ func ConfigScript(cfg PageConfig, nonce string) ([]byte, error) {
 // <body> start tag, else before everything. Right after <head> rather than before </head>, so
 // that window.hearth is set before any script of the page's head runs.
 func InjectScript(page, script []byte) []byte {
-	at := afterStartTag(page, "head")
-	if at < 0 {
-		at = afterStartTag(page, "body")
-	}
-	if at < 0 {
-		at = 0
-	}
+	at := injectAt(page)
 	out := make([]byte, 0, len(page)+len(script))
 	out = append(out, page[:at]...)
 	out = append(out, script...)
 	return append(out, page[at:]...)
+}
+
+// injectAt is where InjectScript puts the script in page.
+func injectAt(page []byte) int {
+	at := afterStartTag(page, "head")
+	if at < 0 {
+		at = afterStartTag(page, "body")
+	}
+	return max(at, 0)
 }
 
 // afterStartTag is the offset just past the first <name ...> start tag, or -1.
@@ -79,59 +81,86 @@ func afterStartTag(page []byte, name string) int {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
 
 // serveHTML answers with a page carrying window.hearth: never cached, since it holds a token.
-func (s *Static) serveHTML(w http.ResponseWriter, r *http.Request, f fs.File, info fs.FileInfo, session bool, code int) {
-	if info.Size() > MaxHTMLSize {
-		s.log.Warn("proxy: HTML page too large to serve", "app", s.app.Manifest.Slug, "size", info.Size())
-		plainError(w, http.StatusInternalServerError)
-		return
-	}
-	page, err := io.ReadAll(io.LimitReader(f, MaxHTMLSize+1))
-	if err != nil {
-		s.log.Error("proxy: read page", "app", s.app.Manifest.Slug, "err", err)
-		plainError(w, http.StatusInternalServerError)
-		return
-	}
-	cfg := PageConfig{Instance: s.app.Instance, App: s.app.Manifest.Slug}
+func (s *Static) serveHTML(w http.ResponseWriter, r *http.Request, e *fileEntry, session bool, code int) {
+	var token []byte // JSON, null without a session
+	var expires int64
 	if session && s.app.TokenFor != nil {
 		tok, err := s.app.TokenFor(r)
+		if err == nil {
+			token, err = json.Marshal(tok) // escapes <, >, &, U+2028 and U+2029
+		}
 		if err != nil {
 			s.log.Error("proxy: issue app token", "app", s.app.Manifest.Slug, "err", err)
 			plainError(w, http.StatusInternalServerError)
 			return
 		}
-		cfg.Token = &tok
 		if s.app.TokenTTL > 0 {
-			cfg.ExpiresAt = time.Now().Add(s.app.TokenTTL).Unix()
+			expires = time.Now().Add(s.app.TokenTTL).Unix()
 		}
 	}
-	nonce, err := newNonce()
-	var script []byte
-	if err == nil {
-		script, err = ConfigScript(cfg, nonce)
-	}
-	if err != nil {
-		s.log.Error("proxy: page script", "err", err)
+	var nonce [nonceLen]byte
+	if err := newNonce(&nonce); err != nil {
+		s.log.Error("proxy: page nonce", "err", err)
 		plainError(w, http.StatusInternalServerError)
 		return
 	}
-	body := InjectScript(page, script)
+	page := e.data
+	body := make([]byte, 0, len(page)+len(s.config)+len(token)+96)
+	body = append(body, page[:e.at]...)
+	body = s.appendScript(body, nonce[:], token, expires)
+	body = append(body, page[e.at:]...)
 	h := w.Header()
-	SetSecurityHeaders(h, s.app.Instance, nonce)
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	s.policy.setSecurityHeaders(h, nonce[:])
+	h["Content-Type"] = hdrHTML
+	h["Cache-Control"] = hdrNoStore
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(code)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
 }
 
+// configPrefix is the JSON of the app's PageConfig up to its token: what every page of the
+// app shares.
+func configPrefix(instance, app string) ([]byte, error) {
+	js, err := json.Marshal(PageConfig{Instance: instance, App: app})
+	if err != nil {
+		return nil, err
+	}
+	prefix, ok := bytes.CutSuffix(js, []byte("null}"))
+	if !ok {
+		return nil, fmt.Errorf("proxy: page configuration %s does not end with its token", js)
+	}
+	return prefix, nil
+}
+
+// appendScript appends the page's script, as ConfigScript makes it, to b. token is the
+// token's JSON, nil for null.
+func (s *Static) appendScript(b, nonce, token []byte, expires int64) []byte {
+	b = append(b, `<script nonce="`...)
+	b = append(b, nonce...)
+	b = append(b, `">window.hearth=`...)
+	b = append(b, s.config...)
+	if token == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, token...)
+	}
+	if expires != 0 {
+		b = append(b, `,"expires_at":`...)
+		b = strconv.AppendInt(b, expires, 10)
+	}
+	return append(b, "};</script>"...)
+}
+
 // notFound answers 404 with the app's 404.html when it has one, else a short page.
 func (s *Static) notFound(w http.ResponseWriter, r *http.Request, session bool) {
-	if file, info, _, err := s.lookup("404.html"); err == nil {
-		if f, err := s.open(file, info); err == nil {
-			defer f.Close()
-			s.serveHTML(w, r, f, info, session, http.StatusNotFound)
+	if e, f, err := s.find("404.html"); err == nil {
+		if f != nil {
+			f.Close()
+		}
+		if e.html && e.data != nil {
+			s.serveHTML(w, r, e, session, http.StatusNotFound)
 			return
 		}
 	}

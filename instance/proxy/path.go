@@ -20,10 +20,14 @@ var (
 // a path the app would resolve differently from us is never served. Hidden names (a segment
 // beginning with '.') are not found, except under .well-known.
 func filePath(r *http.Request) (string, error) {
-	raw := strings.ToLower(r.URL.EscapedPath())
-	for _, enc := range []string{"%2e", "%2f", "%5c", "%00"} {
-		if strings.Contains(raw, enc) {
-			return "", fmt.Errorf("%w: encoded %s", ErrBadPath, enc)
+	raw := r.URL.EscapedPath()
+	for i := 0; i+2 < len(raw); i++ {
+		if raw[i] != '%' {
+			continue
+		}
+		switch enc := raw[i+1 : i+3]; {
+		case strings.EqualFold(enc, "2e"), strings.EqualFold(enc, "2f"), strings.EqualFold(enc, "5c"), enc == "00":
+			return "", fmt.Errorf("%w: encoded %%%s", ErrBadPath, strings.ToLower(enc))
 		}
 	}
 	p := r.URL.Path
@@ -33,16 +37,23 @@ func filePath(r *http.Request) (string, error) {
 	if strings.ContainsFunc(p, func(c rune) bool { return c == '\\' || c < 0x20 || c == 0x7f }) {
 		return "", fmt.Errorf("%w: backslash or control character", ErrBadPath)
 	}
-	segs := strings.Split(p[1:], "/")
-	for i, s := range segs {
+	for i, rest := 0, p[1:]; ; i++ {
+		seg, more, last := rest, "", true
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			seg, more, last = rest[:j], rest[j+1:], false
+		}
 		switch {
-		case s == "." || s == "..":
+		case seg == "." || seg == "..":
 			return "", fmt.Errorf("%w: dot segment", ErrBadPath)
-		case s == "" && i != len(segs)-1:
+		case seg == "" && !last:
 			return "", fmt.Errorf("%w: empty segment", ErrBadPath)
-		case strings.HasPrefix(s, ".") && !(i == 0 && s == ".well-known"):
+		case strings.HasPrefix(seg, ".") && !(i == 0 && seg == ".well-known"):
 			return "", fmt.Errorf("%w: hidden name", ErrNotFound)
 		}
+		if last {
+			break
+		}
+		rest = more
 	}
 	name := strings.TrimPrefix(path.Clean(p), "/")
 	if name == "" {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -42,7 +43,10 @@ type StaticApp struct {
 	// TokenTTL, when positive, is how long TokenFor's tokens live: pages get "expires_at" so
 	// that hearth.js renews the token in time.
 	TokenTTL time.Duration
-	Logger   *slog.Logger
+	// Cache, when set, holds the app's small files in memory, keyed by TreeHash: it is meant
+	// to be shared by every Static of a runtime. Nil, or no TreeHash, caches nothing.
+	Cache  *FileCache
+	Logger *slog.Logger
 }
 
 // Static serves a StaticApp. It is an http.Handler; Close releases the tree it opened.
@@ -50,7 +54,10 @@ type Static struct {
 	app     StaticApp
 	root    *os.Root
 	ownRoot bool
-	scheme  string // of the instance, and so of the app's origin
+	scheme  string     // of the instance, and so of the app's origin
+	cache   *FileCache // nil without a tree hash
+	policy  policy
+	config  []byte // the pages' window.hearth up to the token (configPrefix)
 	log     *slog.Logger
 }
 
@@ -66,7 +73,13 @@ func NewStatic(app StaticApp) (*Static, error) {
 		return nil, fmt.Errorf("%w: instance %q is not an origin such as https://alice.example", ErrConfig, app.Instance)
 	}
 	app.Instance = u.Scheme + "://" + u.Host
-	s := &Static{app: app, root: app.Root, scheme: u.Scheme, log: app.Logger}
+	s := &Static{app: app, root: app.Root, scheme: u.Scheme, policy: newPolicy(app.Instance), log: app.Logger}
+	if app.TreeHash != "" {
+		s.cache = app.Cache
+	}
+	if s.config, err = configPrefix(app.Instance, app.Manifest.Slug); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -89,9 +102,9 @@ func (s *Static) Close() error {
 
 // ServeHTTP serves GET and HEAD requests for the app's files.
 func (s *Static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	SetSecurityHeaders(w.Header(), s.app.Instance, "")
+	s.policy.setSecurityHeaders(w.Header(), nil)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
+		w.Header()["Allow"] = hdrGetHead
 		plainError(w, http.StatusMethodNotAllowed)
 		return
 	}
@@ -102,6 +115,13 @@ func (s *Static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	session := s.app.Gate != nil && s.app.Gate(r)
 	if !session && !s.app.Manifest.IsPublic(r.URL.Path) {
+		if !isNavigation(r) {
+			// A browser would refuse to follow a redirect to the login page for a
+			// subresource (the CSP does not allow the instance) and log an error.
+			w.Header()["Cache-Control"] = hdrNoStore
+			plainError(w, http.StatusUnauthorized)
+			return
+		}
 		s.redirectLogin(w, r)
 		return
 	}
@@ -110,6 +130,14 @@ func (s *Static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serve(w, r, name, session)
+}
+
+// isNavigation reports whether r may be a browser's navigation to a page, as opposed to a
+// script's fetch or a subresource (an image, a stylesheet, the favicon): Sec-Fetch-Mode is
+// absent or "navigate", and Sec-Fetch-Dest absent or "document".
+func isNavigation(r *http.Request) bool {
+	mode, dest := r.Header.Get("Sec-Fetch-Mode"), r.Header.Get("Sec-Fetch-Dest")
+	return (mode == "" || mode == "navigate") && (dest == "" || dest == "document")
 }
 
 // redirectLogin sends the browser to the instance's login page, to come back to this URL.
@@ -134,11 +162,12 @@ func (s *Static) redirectLogin(w http.ResponseWriter, r *http.Request) {
 
 // plainError answers with a short text naming the status, nothing more.
 func plainError(w http.ResponseWriter, code int) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Del("ETag")
-	w.Header().Del("Last-Modified")
+	h := w.Header()
+	h["Content-Type"] = hdrPlain
+	delete(h, "Etag")
+	delete(h, "Last-Modified")
 	w.WriteHeader(code)
-	fmt.Fprintln(w, http.StatusText(code))
+	io.WriteString(w, http.StatusText(code)+"\n")
 }
 
 // redirectDir adds the trailing slash to a directory's URL, relative to the request.

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -77,19 +79,40 @@ func checkSecurityHeaders(t *testing.T, res *http.Response) {
 	}
 }
 
+// serveModes are the ways a Static reads its tree: from the tree on every request, or
+// through a FileCache, as the runtime does. Each cached Static gets a cache of its own.
+var serveModes = []struct {
+	name string
+	edit func(*StaticApp)
+}{
+	{"tree", func(*StaticApp) {}},
+	{"cache", func(a *StaticApp) { a.TreeHash, a.Cache = "sha256:test", NewFileCache(0) }},
+}
+
 func TestStaticServe(t *testing.T) {
 	t.Parallel()
-	s := newTestStatic(t, fixtureDir("static-notes"))
-	tests := []struct {
-		name     string
-		method   string
-		target   string
-		session  bool
-		code     int
-		ctype    string
-		contains string
-		location string
-	}{
+	for _, mode := range serveModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			testStaticServe(t, newTestStatic(t, fixtureDir("static-notes"), mode.edit))
+		})
+	}
+}
+
+// serveCase is a request of testStaticServe and what its answer must be.
+type serveCase struct {
+	name     string
+	method   string
+	target   string
+	session  bool
+	code     int
+	ctype    string
+	contains string
+	location string
+}
+
+func testStaticServe(t *testing.T, s *Static) {
+	tests := []serveCase{
 		{"root", "GET", "/", true, 200, "text/html; charset=utf-8", `"token":"tok-123"`, ""},
 		{"index", "GET", "/index.html", true, 200, "text/html; charset=utf-8", "<h1>Notes</h1>", ""},
 		{"query ignored", "GET", "/?x=1", true, 200, "text/html; charset=utf-8", "<h1>Notes</h1>", ""},
@@ -130,51 +153,94 @@ func TestStaticServe(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res := do(t, s, tt.method, tt.target, tt.session)
-			b := body(t, res)
-			if res.StatusCode != tt.code {
-				t.Fatalf("%s %s: status %d, want %d (%s)", tt.method, tt.target, res.StatusCode, tt.code, b)
-			}
-			checkSecurityHeaders(t, res)
-			if tt.ctype != "" && res.Header.Get("Content-Type") != tt.ctype {
-				t.Errorf("Content-Type %q, want %q", res.Header.Get("Content-Type"), tt.ctype)
-			}
-			if tt.contains != "" && !strings.Contains(b, tt.contains) {
-				t.Errorf("body lacks %q:\n%s", tt.contains, b)
-			}
-			if tt.location != "" && res.Header.Get("Location") != tt.location {
-				t.Errorf("Location %q, want %q", res.Header.Get("Location"), tt.location)
-			}
-			if tt.method == "HEAD" && (b != "" || res.Header.Get("Content-Length") == "") {
-				t.Errorf("HEAD: body %q, Content-Length %q", b, res.Header.Get("Content-Length"))
-			}
-			if tt.code == 405 && res.Header.Get("Allow") != "GET, HEAD" {
-				t.Errorf("Allow %q", res.Header.Get("Allow"))
-			}
-			if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") && strings.Contains(b, "window.hearth=") {
-				t.Errorf("token injected into a non-HTML response")
+			for range 2 { // the second time from the cache, when there is one
+				checkServe(t, do(t, s, tt.method, tt.target, tt.session), tt)
 			}
 		})
 	}
 }
 
+// checkServe checks one answer of testStaticServe.
+func checkServe(t *testing.T, res *http.Response, tt serveCase) {
+	t.Helper()
+	b := body(t, res)
+	if res.StatusCode != tt.code {
+		t.Fatalf("%s %s: status %d, want %d (%s)", tt.method, tt.target, res.StatusCode, tt.code, b)
+	}
+	checkSecurityHeaders(t, res)
+	if tt.ctype != "" && res.Header.Get("Content-Type") != tt.ctype {
+		t.Errorf("Content-Type %q, want %q", res.Header.Get("Content-Type"), tt.ctype)
+	}
+	if tt.contains != "" && !strings.Contains(b, tt.contains) {
+		t.Errorf("body lacks %q:\n%s", tt.contains, b)
+	}
+	if tt.location != "" && res.Header.Get("Location") != tt.location {
+		t.Errorf("Location %q, want %q", res.Header.Get("Location"), tt.location)
+	}
+	if tt.method == "HEAD" && (b != "" || res.Header.Get("Content-Length") == "") {
+		t.Errorf("HEAD: body %q, Content-Length %q", b, res.Header.Get("Content-Length"))
+	}
+	if tt.code == 405 && res.Header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("Allow %q", res.Header.Get("Allow"))
+	}
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") && strings.Contains(b, "window.hearth=") {
+		t.Errorf("token injected into a non-HTML response")
+	}
+}
+
 func TestStaticCaching(t *testing.T) {
 	t.Parallel()
+	css, err := os.ReadFile(filepath.Join(fixtureDir("static-notes"), "css", "style.css"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		treeHash string
-	}{{"modification time", ""}, {"tree hash", "sha256:abc"}}
+		cache    bool
+	}{{"modification time", "", false}, {"tree hash", "sha256:abc", false}, {"tree hash cached", "sha256:abc", true}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStatic(t, fixtureDir("static-notes"), func(a *StaticApp) { a.TreeHash = tt.treeHash })
+			s := newTestStatic(t, fixtureDir("static-notes"), func(a *StaticApp) {
+				a.TreeHash = tt.treeHash
+				if tt.cache {
+					a.Cache = NewFileCache(0)
+				}
+			})
 			res := do(t, s, "GET", "/css/style.css", true)
-			etag := res.Header.Get("ETag")
-			if etag == "" || res.Header.Get("Last-Modified") == "" || res.Header.Get("Cache-Control") != "no-cache" {
+			etag, modified := res.Header.Get("ETag"), res.Header.Get("Last-Modified")
+			if etag == "" || modified == "" || res.Header.Get("Cache-Control") != "no-cache" {
 				t.Fatalf("caching headers: %v", res.Header)
 			}
-			if again := do(t, s, "GET", "/css/style.css", true, "If-None-Match", etag); again.StatusCode != http.StatusNotModified {
-				t.Fatalf("If-None-Match: status %d, want 304", again.StatusCode)
+			conditional := []struct {
+				name   string
+				header []string
+				code   int
+				body   string
+			}{
+				{"If-None-Match", []string{"If-None-Match", etag}, 304, ""},
+				{"If-None-Match weak in a list", []string{"If-None-Match", `"other", W/` + etag}, 304, ""},
+				{"If-None-Match any", []string{"If-None-Match", "*"}, 304, ""},
+				{"If-None-Match other", []string{"If-None-Match", `"other"`}, 200, string(css)},
+				{"If-None-Match wins over If-Modified-Since", []string{"If-None-Match", `"other"`, "If-Modified-Since", modified}, 200, string(css)},
+				{"If-Modified-Since", []string{"If-Modified-Since", modified}, 304, ""},
+				{"If-Match other", []string{"If-Match", `"other"`}, 412, ""},
+				{"Range", []string{"Range", "bytes=0-9"}, 206, string(css[:10])},
+				{"If-Range", []string{"Range", "bytes=2-4", "If-Range", etag}, 206, string(css[2:5])},
+				{"If-Range other", []string{"Range", "bytes=2-4", "If-Range", `"other"`}, 200, string(css)},
+			}
+			for _, c := range conditional {
+				res := do(t, s, "GET", "/css/style.css", true, c.header...)
+				b := body(t, res)
+				if res.StatusCode != c.code || (c.code != 412 && b != c.body) {
+					t.Errorf("%s: status %d body %q, want %d %q", c.name, res.StatusCode, b, c.code, c.body)
+				}
+				if res.StatusCode == 304 && (res.Header.Get("ETag") != etag || res.Header.Get("Content-Type") != "" ||
+					res.Header.Get("Content-Length") != "" || res.Header.Get("Cache-Control") != "no-cache") {
+					t.Errorf("%s: 304 headers %v", c.name, res.Header)
+				}
+				checkSecurityHeaders(t, res)
 			}
 			page := do(t, s, "GET", "/", true)
 			if page.Header.Get("Cache-Control") != "no-store" || page.Header.Get("ETag") != "" {
