@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/hearth-cloud/hearth/instance/datasys"
 	"github.com/hearth-cloud/hearth/instance/owner"
@@ -28,6 +29,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.AllowPrivateGit, "allow-private-git", false, "allow installing apps from Git servers on loopback or private addresses")
 	fs.StringVar(&cfg.PublicScheme, "public-scheme", "http", "how browsers reach the instances: http, or https behind a proxy that terminates TLS")
 	fs.StringVar(&cfg.FlatAppsDomain, "flat-apps-domain", "", "serve apps at {instance}-{slug}.DOMAIN for instances directly under DOMAIN (single-level wildcard certificates)")
+	fs.DurationVar(&cfg.AppIdleTimeout, "app-idle-timeout", 10*time.Minute, "stop a node app after this long without requests")
+	appMemory := fs.Int64("app-memory-mb", 512, "memory limit of each node app, in MiB")
 	initInstance := fs.String("init-instance", "", "create this instance at start if the runtime has none")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
@@ -43,6 +46,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.PublicScheme != "http" && cfg.PublicScheme != "https" {
 		return fmt.Errorf("%w: --public-scheme must be http or https", errUsage)
 	}
+	if *appMemory < 64 || cfg.AppIdleTimeout < time.Second {
+		return fmt.Errorf("%w: --app-memory-mb must be at least 64 and --app-idle-timeout at least 1s", errUsage)
+	}
+	cfg.AppMemoryMax = *appMemory << 20
 	if cfg.MaxDocSize <= 0 {
 		return fmt.Errorf("%w: --max-doc-size must be positive", errUsage)
 	}

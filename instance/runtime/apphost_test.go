@@ -234,3 +234,18 @@ func TestUpdateAskingForMoreWaitsForTheOwner(t *testing.T) {
 		t.Errorf("the app after the update: %d %s", p.status, p.body)
 	}
 }
+
+func TestFlatAppOrigins(t *testing.T) {
+	h := start(t, runtime.Config{AllowPrivateGit: true, FlatAppsDomain: "example.test"})
+	h.addInstance(t, "alice.example.test")
+	b := onboard(t, h, "alice.example.test")
+	if err := installViaAdmin(t, h, "alice.example.test", fixtureRepo(t, "static-notes")); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("http://alice.example.test/"); !strings.Contains(p.body, `href="http://alice-notes.example.test/"`) {
+		t.Errorf("home links the app on its flat origin: %s", p.body)
+	}
+	if p := b.openApp("http://alice-notes.example.test/"); p.status != 200 || !strings.Contains(p.body, "window.hearth") {
+		t.Errorf("app on its flat origin: %d %s", p.status, p.body)
+	}
+}

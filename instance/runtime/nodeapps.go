@@ -55,7 +55,8 @@ func (rt *Runtime) openNodeApps() {
 			}
 		}
 	}
-	ctl, err := controller.New(controller.Config{Dir: dir, Logger: rt.log})
+	ctl, err := controller.New(controller.Config{Dir: dir, IdleTimeout: rt.cfg.AppIdleTimeout,
+		MemoryMax: rt.cfg.AppMemoryMax, Logger: rt.log})
 	if err != nil {
 		rt.log.Warn("runtime: node apps cannot run on this runtime", "err", err)
 		rt.nodes.err = err

@@ -45,6 +45,10 @@ type Config struct {
 	// FlatAppsDomain, when set, serves apps at {instance}-{slug}.{FlatAppsDomain} for the
 	// instances directly under it (single-level wildcard certificates).
 	FlatAppsDomain string
+	// AppIdleTimeout stops a node app unused this long; AppMemoryMax bounds each app's memory.
+	// Zero values take the controller's defaults (10 minutes, 512 MiB).
+	AppIdleTimeout time.Duration
+	AppMemoryMax   int64
 }
 
 // Runtime is a running instance runtime.
