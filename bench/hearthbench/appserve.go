@@ -29,17 +29,27 @@ type appHearth struct {
 	data string // data directory
 }
 
-// gitRepoURL returns the fixture app's repository URL, starting its server on first use.
-func (b *bench) gitRepoURL(ctx context.Context) (string, error) {
+// gitRepoURL returns the URL of a repository holding the fixture app at dir, starting the Git
+// server on first use and making each fixture's repository once.
+func (b *bench) gitRepoURL(ctx context.Context, dir string) (string, error) {
 	if !b.gitTried {
 		b.gitTried = true
-		b.progress("serving %s from a Git repository", b.cfg.fixture)
-		b.git, b.gitErr = startGitServer(ctx, filepath.Join(b.tmp, "git"), b.cfg.fixture)
+		b.git, b.gitErr = startGitServer(filepath.Join(b.tmp, "git"))
+		b.gitRepos = map[string]string{}
 	}
 	if b.gitErr != nil {
 		return "", b.gitErr
 	}
-	return b.git.url, nil
+	if url, ok := b.gitRepos[dir]; ok {
+		return url, nil
+	}
+	b.progress("serving %s from a Git repository", dir)
+	url, err := b.git.add(ctx, filepath.Base(dir), dir)
+	if err != nil {
+		return "", err
+	}
+	b.gitRepos[dir] = url
+	return url, nil
 }
 
 func (b *bench) stopGit() {

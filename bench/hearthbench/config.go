@@ -13,7 +13,7 @@ import (
 var errConfig = errors.New("hearthbench: bad flags")
 
 // phases are the parts of the run, in order; -only picks some.
-var phases = []string{"crud", "large", "realtime", "instances", "inproc", "static", "apps1000"}
+var phases = []string{"crud", "large", "realtime", "instances", "inproc", "static", "apps1000", "nodeproxy"}
 
 // config holds the command-line flags.
 type config struct {
@@ -30,6 +30,9 @@ type config struct {
 	wrk        wrkShape      // load of the app-serving phases
 	fixture    string        // static app installed by the app-serving phases
 	appInsts   int           // instances with the app in apps1000
+	nodeApp    string        // node app proxied by the nodeproxy phase
+	coldStarts int           // fresh instances whose app's first request nodeproxy times
+	profile    string        // file for hearth's CPU profile under nodeproxy's load; empty: none
 	nginxProcs string        // nginx worker_processes
 	only       []string      // phases to run
 	keep       bool          // keep the temporary directory
@@ -58,6 +61,9 @@ func parseConfig(args []string) (config, error) {
 	fs.DurationVar(&c.wrk.duration, "wrk-duration", 10*time.Second, "measured time of each wrk run (whole seconds)")
 	fs.StringVar(&c.fixture, "app", "testdata/apps/static-notes", "static app installed by the static and apps1000 phases")
 	fs.IntVar(&c.appInsts, "app-instances", 1000, "instances that install the static app in apps1000")
+	fs.StringVar(&c.nodeApp, "node-app", "testdata/apps/node-hello", "node app proxied by the nodeproxy phase (answers GET /healthz)")
+	fs.IntVar(&c.coldStarts, "cold-starts", 5, "fresh instances whose stopped app's first request nodeproxy times")
+	fs.StringVar(&c.profile, "profile", "", "write hearth's CPU profile during nodeproxy's wrk load to this file")
 	fs.StringVar(&c.nginxProcs, "nginx-workers", "auto", "nginx worker_processes (auto: one per CPU)")
 	fs.StringVar(&only, "only", strings.Join(phases, ","), "phases to run, comma-separated")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (data and logs)")
@@ -92,6 +98,7 @@ func (c *config) applyQuick(set map[string]bool) {
 	pick("settle", func() { c.settle = time.Second })
 	pick("wrk-duration", func() { c.wrk.duration = 2 * time.Second })
 	pick("app-instances", func() { c.appInsts = 50 })
+	pick("cold-starts", func() { c.coldStarts = 2 })
 }
 
 func (c *config) validate() error {
@@ -101,11 +108,15 @@ func (c *config) validate() error {
 		}
 	}
 	if c.clients < 1 || c.docs < 10 || c.queries < 1 || c.rtEvents < 1 || c.instances < 1 ||
-		c.appInsts < 1 || c.wrk.threads < 1 || c.wrk.conns < c.wrk.threads || c.wrk.duration < time.Second {
-		return fmt.Errorf("%w: -clients, -queries, -rt-events, -instances, -app-instances, -wrk-threads must be ≥ 1, "+
+		c.appInsts < 1 || c.coldStarts < 1 || c.wrk.threads < 1 || c.wrk.conns < c.wrk.threads || c.wrk.duration < time.Second {
+		return fmt.Errorf("%w: -clients, -queries, -rt-events, -instances, -app-instances, -cold-starts, -wrk-threads must be ≥ 1, "+
 			"-docs ≥ 10, -wrk-conns ≥ -wrk-threads, -wrk-duration ≥ 1s", errConfig)
 	}
-	for _, p := range []*string{&c.hearth, &c.fixture} {
+	paths := []*string{&c.hearth, &c.fixture, &c.nodeApp}
+	if c.profile != "" {
+		paths = append(paths, &c.profile)
+	}
+	for _, p := range paths {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return fmt.Errorf("%w: %s: %w", errConfig, *p, err)

@@ -22,11 +22,13 @@ const appRef = "v1.0.0"
 
 var errGit = errors.New("hearthbench: git")
 
-// gitServer serves one bare repository of the fixture app with git http-backend, run in
-// this process through net/http/cgi on a free 127.0.0.1 port.
+// gitServer serves bare repositories of fixture apps with git http-backend, run in this
+// process through net/http/cgi on a free 127.0.0.1 port.
 type gitServer struct {
-	url string // the repository's URL, for POST /instances/{domain}/apps
-	srv *http.Server
+	root string // GIT_PROJECT_ROOT: one <name>.git per fixture
+	base string // http://127.0.0.1:port
+	bin  string // git
+	srv  *http.Server
 }
 
 // gitEnv isolates git from the user's and the system's configuration.
@@ -37,33 +39,14 @@ var gitEnv = []string{
 	"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z",
 }
 
-// startGitServer makes dir/app.git holding the files of fixture in one commit tagged appRef,
-// and serves it.
-func startGitServer(ctx context.Context, dir, fixture string) (*gitServer, error) {
+// startGitServer serves the repositories that add makes under dir.
+func startGitServer(dir string) (*gitServer, error) {
 	bin, err := exec.LookPath("git")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errGit, err)
 	}
-	bare, work := filepath.Join(dir, "app.git"), filepath.Join(dir, "work")
-	if err := copyTree(fixture, work); err != nil {
-		return nil, err
-	}
-	for _, step := range []struct {
-		dir  string
-		args []string
-	}{
-		{dir, []string{"init", "--quiet", "--bare", "--initial-branch=main", bare}},
-		{work, []string{"init", "--quiet", "--initial-branch=main"}},
-		{work, []string{"add", "--all"}},
-		{work, []string{"commit", "--quiet", "-m", "static app for the benchmarks"}},
-		{work, []string{"tag", "-a", "-m", "release " + appRef, appRef}},
-		{work, []string{"push", "--quiet", "--tags", bare, "main"}},
-	} {
-		cmd := exec.CommandContext(ctx, bin, step.args...)
-		cmd.Dir, cmd.Env = step.dir, append(os.Environ(), gitEnv...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("%w %s: %w\n%s", errGit, strings.Join(step.args, " "), err, out)
-		}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: %w", errGit, err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -74,10 +57,37 @@ func startGitServer(ctx context.Context, dir, fixture string) (*gitServer, error
 		Env:    append([]string{"GIT_PROJECT_ROOT=" + dir, "GIT_HTTP_EXPORT_ALL=1"}, gitEnv[:2]...),
 		Stderr: io.Discard, Logger: log.New(io.Discard, "", 0),
 	}
-	g := &gitServer{url: "http://" + l.Addr().String() + "/app.git",
+	g := &gitServer{root: dir, base: "http://" + l.Addr().String(), bin: bin,
 		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { _ = g.srv.Serve(l) }()
 	return g, nil
+}
+
+// add makes the bare repository <name>.git holding the files of fixture in one commit tagged
+// appRef, and returns its URL, for POST /instances/{domain}/apps.
+func (g *gitServer) add(ctx context.Context, name, fixture string) (string, error) {
+	bare, work := filepath.Join(g.root, name+".git"), filepath.Join(g.root, name+"-work")
+	if err := copyTree(fixture, work); err != nil {
+		return "", err
+	}
+	for _, step := range []struct {
+		dir  string
+		args []string
+	}{
+		{g.root, []string{"init", "--quiet", "--bare", "--initial-branch=main", bare}},
+		{work, []string{"init", "--quiet", "--initial-branch=main"}},
+		{work, []string{"add", "--all"}},
+		{work, []string{"commit", "--quiet", "-m", "app for the benchmarks"}},
+		{work, []string{"tag", "-a", "-m", "release " + appRef, appRef}},
+		{work, []string{"push", "--quiet", "--tags", bare, "main"}},
+	} {
+		cmd := exec.CommandContext(ctx, g.bin, step.args...)
+		cmd.Dir, cmd.Env = step.dir, append(os.Environ(), gitEnv...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("%w %s: %w\n%s", errGit, strings.Join(step.args, " "), err, out)
+		}
+	}
+	return g.base + "/" + name + ".git", nil
 }
 
 // stop closes the server.

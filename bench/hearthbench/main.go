@@ -1,9 +1,11 @@
 // Command hearthbench measures Hearth side by side with pouchdb-server: single-document creates
 // and reads, _find and _changes over a large database, realtime latency, adding instances, and
 // the embedded engine's in-process rate; and serving apps: a static app's files against nginx
-// (with wrk), and a thousand instances that install the same app. It starts every server it
-// measures on free 127.0.0.1 ports with temporary data directories, kills them at the end (also
-// on Ctrl-C), and prints one table. `make bench` runs it through bench/run; see bench/README.md.
+// (with wrk), a thousand instances that install the same app, and a node app proxied by hearth
+// against nginx proxying the same app, with the app's first answer from stopped. It starts
+// every server it measures on free 127.0.0.1 ports with temporary data directories, kills them
+// at the end (also on Ctrl-C), and prints one table. `make bench` runs it through bench/run;
+// see bench/README.md.
 package main
 
 import (
@@ -55,9 +57,10 @@ type bench struct {
 	tgTried      [numCols]bool
 	hearthCreate figure // creates/s of hearth embedded over HTTP, for the in-process row
 
-	git      *gitServer // the fixture app's repository, started on first use
+	git      *gitServer // the fixture apps' repositories, started on first use
 	gitErr   error
 	gitTried bool
+	gitRepos map[string]string // fixture directory → repository URL
 }
 
 // run runs the phases asked for and prints the table, even after an interruption.
@@ -78,7 +81,7 @@ func run(ctx context.Context, cfg config, out, logw io.Writer) error {
 	steps := map[string]func(context.Context){
 		"crud": b.phaseCRUD, "large": b.phaseLarge, "realtime": b.phaseRealtime,
 		"instances": b.phaseInstances, "inproc": b.phaseInproc,
-		"static": b.phaseStatic, "apps1000": b.phaseApps1000,
+		"static": b.phaseStatic, "apps1000": b.phaseApps1000, "nodeproxy": b.phaseNodeProxy,
 	}
 	start := time.Now()
 	b.rep.remark("load average at start: %s", loadAvg())

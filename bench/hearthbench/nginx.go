@@ -13,10 +13,11 @@ import (
 var errNginx = errors.New("hearthbench: nginx")
 
 // nginxSite is what one nginx serves: the body of its only server block, after the listen
-// line (for example `root /dir;` or `location / { proxy_pass http://…; }`), with the
-// worker count.
+// line (for example `root /dir;` or `location / { proxy_pass http://…; }`), what goes before
+// that block in the http block (an upstream), and the worker count.
 type nginxSite struct {
 	body    string
+	http    string // directives of the http block, such as `upstream app { … }`; may be empty
 	workers string // worker_processes: "auto" or a number
 }
 
@@ -50,6 +51,7 @@ http {
     keepalive_timeout 65;
     keepalive_requests 1000000;
     server_tokens off;
+%s
     server {
         listen %s;
         server_name _;
@@ -57,7 +59,7 @@ http {
     }
 }
 `, site.workers, filepath.Join(dir, "nginx.pid"), filepath.Join(dir, "error.log"),
-		filepath.Join(dir, "body"), filepath.Join(dir, "proxy"), addr, indent(site.body, "        "))
+		filepath.Join(dir, "body"), filepath.Join(dir, "proxy"), indent(site.http, "    "), addr, indent(site.body, "        "))
 	return b.String()
 }
 

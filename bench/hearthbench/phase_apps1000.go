@@ -46,7 +46,7 @@ func (b *bench) apps1000(ctx context.Context) apps1000Result {
 		f := b.rep.problemOf("hearth", "apps1000: "+metric, err)
 		return apps1000Result{f, f, f, f}
 	}
-	repo, err := b.gitRepoURL(ctx)
+	repo, err := b.gitRepoURL(ctx, b.cfg.fixture)
 	if err != nil {
 		return fail("Git server", err)
 	}

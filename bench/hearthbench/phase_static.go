@@ -72,7 +72,7 @@ func (b *bench) static(ctx context.Context) []wrkCells {
 		}
 		return cells
 	}
-	repo, err := b.gitRepoURL(ctx)
+	repo, err := b.gitRepoURL(ctx, b.cfg.fixture)
 	if err != nil {
 		return fail(colHearth, "hearth", "Git server", err)
 	}

@@ -31,9 +31,23 @@ func (s wrkShape) secs() string {
 
 // wrkLoad is one wrk run: a URL, the Host header to send, and the load's shape.
 type wrkLoad struct {
-	url   string
-	host  string // sent as the Host header when not empty
-	shape wrkShape
+	url     string
+	host    string   // sent as the Host header when not empty
+	headers []string // more request headers, "Name: value"
+	shape   wrkShape
+}
+
+// args are wrk's arguments for the load.
+func (l wrkLoad) args() []string {
+	sh := l.shape
+	args := []string{"-t", strconv.Itoa(sh.threads), "-c", strconv.Itoa(sh.conns), "-d", sh.secs(), "--latency"}
+	if l.host != "" {
+		args = append(args, "-H", "Host: "+l.host)
+	}
+	for _, h := range l.headers {
+		args = append(args, "-H", h)
+	}
+	return append(args, l.url)
 }
 
 // wrkResult is what wrk measured.
@@ -81,13 +95,8 @@ func runWrk(ctx context.Context, load wrkLoad) (wrkResult, error) {
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("%w: not installed (`make bench-deps` installs it): %w", errWrk, err)
 	}
-	sh := load.shape
-	args := []string{"-t", strconv.Itoa(sh.threads), "-c", strconv.Itoa(sh.conns), "-d", sh.secs(), "--latency"}
-	if load.host != "" {
-		args = append(args, "-H", "Host: "+load.host)
-	}
-	args = append(args, load.url)
-	ctx, cancel := context.WithTimeout(ctx, sh.duration+time.Minute)
+	args := load.args()
+	ctx, cancel := context.WithTimeout(ctx, load.shape.duration+time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	if err != nil {
@@ -153,21 +162,26 @@ type wrkCells struct{ rate, p50, p99 [numCols]figure }
 // setAll puts f in column col of every figure.
 func (w *wrkCells) setAll(col int, f figure) { w.rate[col], w.p50[col], w.p99[col] = f, f, f }
 
-// wrkMeasure warms a URL up with wrk, then measures it.
+// wrkMeasure warms a URL up with wrk, then measures it with the phases' load.
 func (b *bench) wrkMeasure(ctx context.Context, who, url, host string) (rate, p50, p99 figure) {
-	warm := b.cfg.wrk
-	warm.duration = max(b.cfg.win.warmup, time.Second)
-	b.progress("wrk on %s: %s warm-up, then %s", who, warm.secs(), b.cfg.wrk.secs())
-	if _, err := runWrk(ctx, wrkLoad{url: url, host: host, shape: warm}); err != nil {
+	return b.wrkMeasureLoad(ctx, who, wrkLoad{url: url, host: host, shape: b.cfg.wrk})
+}
+
+// wrkMeasureLoad warms load up for -warmup (at least a second), then measures it.
+func (b *bench) wrkMeasureLoad(ctx context.Context, who string, load wrkLoad) (rate, p50, p99 figure) {
+	warm := load
+	warm.shape.duration = max(b.cfg.win.warmup, time.Second)
+	b.progress("wrk on %s (%s): %s warm-up, then %s", who, load.shape, warm.shape.secs(), load.shape.secs())
+	if _, err := runWrk(ctx, warm); err != nil {
 		f := b.rep.problemOf(who, "wrk warm-up", err)
 		return f, f, f
 	}
-	r, err := runWrk(ctx, wrkLoad{url: url, host: host, shape: b.cfg.wrk})
+	r, err := runWrk(ctx, load)
 	if err != nil {
 		f := b.rep.problemOf(who, "wrk", err)
 		return f, f, f
 	}
-	rate = r.figure(b, who, "wrk "+url)
+	rate = r.figure(b, who, "wrk "+load.url)
 	p50, p99 = val(ms(r.p50)), val(ms(r.p99))
 	p50.bad, p99.bad = rate.bad, rate.bad
 	return rate, p50, p99
