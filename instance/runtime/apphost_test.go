@@ -195,6 +195,9 @@ func TestInstallAndOpenAnAppAsTheOwner(t *testing.T) {
 	if p := b.get("http://notes.alice.test/"); p.status != 404 {
 		t.Errorf("removed app's origin: %d", p.status)
 	}
+	if st, _ := h.do(t, "GET", "http://alice.test/data/io.hearth.notes/_all_docs", tok[1], nil); st != 401 {
+		t.Errorf("the removed app's token still reads: %d", st)
+	}
 	admTok := h.token(t, "alice.test", "io.hearth.notes")
 	if st, body := h.do(t, "GET", "http://alice.test/data/io.hearth.notes/", admTok, nil); st != 200 || body["doc_count"] != float64(1) {
 		t.Errorf("the notes after removing the app: %d %v", st, body)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -69,7 +68,7 @@ func (rt *Runtime) realtimeHandler() http.Handler {
 				return "", nil, err
 			}
 		}
-		_, perms, err := rt.tokens.Verify(inst.Secret, inst.ID, token, time.Now())
+		_, perms, err := rt.verifyToken(r.Context(), inst, token)
 		if err != nil {
 			return "", nil, err
 		}

@@ -1,9 +1,12 @@
 package runtime
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +71,29 @@ func (rt *Runtime) resolveInstance(c *gin.Context) {
 	c.Next()
 }
 
+// verifyToken checks a bearer token of inst. An app's token is also checked against the app as
+// installed now: it dies with an uninstall, and keeps only what the owner still approves.
+func (rt *Runtime) verifyToken(ctx context.Context, inst *tenants.Instance, tok string) (auth.Claims, auth.Permissions, error) {
+	claims, perms, err := rt.tokens.Verify(inst.Secret, inst.ID, tok, time.Now())
+	if err != nil {
+		return claims, nil, err
+	}
+	slug, isApp := strings.CutPrefix(claims.Subject, "app:")
+	if !isApp {
+		return claims, perms, nil
+	}
+	in, err := rt.installedApp(ctx, inst, slug)
+	if err != nil {
+		return claims, nil, fmt.Errorf("%w: the app %s is not installed", auth.ErrBadToken, slug)
+	}
+	for _, sc := range claims.Scopes {
+		if !slices.Contains(in.Scopes, sc) {
+			return claims, nil, fmt.Errorf("%w: the owner no longer approves %s for %s", auth.ErrBadToken, sc, slug)
+		}
+	}
+	return claims, perms, nil
+}
+
 // instanceOfLocalCall finds the instance of a call that names none by its Host: a node app on
 // this machine reaches the Data System at the listener's address (HEARTH_URL), and its token
 // says which instance it is for. Verifying the token comes next, as for any call.
@@ -119,7 +145,7 @@ func (rt *Runtime) requireToken(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "A bearer token is required."})
 		return
 	}
-	claims, perms, err := rt.tokens.Verify(inst.Secret, inst.ID, tok, time.Now())
+	claims, perms, err := rt.verifyToken(c.Request.Context(), inst, tok)
 	if err != nil {
 		c.Header("WWW-Authenticate", `Bearer realm="hearth", error="invalid_token"`)
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "The token is invalid or expired, or belongs to another instance."})
