@@ -148,3 +148,39 @@ func TestNoGate(t *testing.T) {
 		t.Fatalf("public route without gate: %d", res.StatusCode)
 	}
 }
+
+// The script pages get, built from the app's configuration prefix, is ConfigScript's.
+func TestPageScriptIsConfigScript(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		instance string
+		token    *string
+		expires  int64
+	}{
+		{"public", "https://alice.example", nil, 0},
+		{"token", "https://alice.example", ptr("abc.def"), 0},
+		{"token that ends the script", "http://alice.test:8080", ptr(`</script><!--"'&` + "\u2028"), 1700000000},
+		{"empty token", "https://alice.example", ptr(""), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestStatic(t, fixtureDir("static-notes"), func(a *StaticApp) { a.Instance = tt.instance })
+			const nonce = "AAAABBBBCCCCDDDDEEEEFFFF"
+			want, err := ConfigScript(PageConfig{Instance: tt.instance, App: "notes", Token: tt.token, ExpiresAt: tt.expires}, nonce)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var token []byte
+			if tt.token != nil {
+				token, _ = json.Marshal(*tt.token)
+			}
+			if got := s.appendScript(nil, []byte(nonce), token, tt.expires); string(got) != string(want) {
+				t.Fatalf("page script\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

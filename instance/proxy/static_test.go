@@ -271,3 +271,52 @@ func TestNewStaticRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestNonNavigationWithoutSession(t *testing.T) {
+	t.Parallel()
+	s := newTestStatic(t, fixtureDir("static-notes"))
+	tests := []struct {
+		name     string
+		target   string
+		header   []string
+		redirect bool
+	}{
+		{"old browser", "/", nil, true},
+		{"navigation", "/", []string{"Sec-Fetch-Mode", "navigate", "Sec-Fetch-Dest", "document"}, true},
+		{"navigation, mode only", "/notes", []string{"Sec-Fetch-Mode", "navigate"}, true},
+		{"favicon", "/favicon.ico", []string{"Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest", "image"}, false},
+		{"script fetch", "/app.js", []string{"Sec-Fetch-Mode", "cors", "Sec-Fetch-Dest", "empty"}, false},
+		{"stylesheet", "/css/style.css", []string{"Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest", "style"}, false},
+		{"frame", "/", []string{"Sec-Fetch-Mode", "navigate", "Sec-Fetch-Dest", "iframe"}, false},
+		{"dest only", "/icon.svg", []string{"Sec-Fetch-Dest", "image"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := do(t, s, "GET", tt.target, false, tt.header...)
+			b := body(t, res)
+			checkSecurityHeaders(t, res)
+			if res.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control %q", res.Header.Get("Cache-Control"))
+			}
+			if tt.redirect {
+				if res.StatusCode != http.StatusFound || !strings.HasPrefix(res.Header.Get("Location"), testInstance+"/login?next=") {
+					t.Fatalf("status %d Location %q, want the login redirect", res.StatusCode, res.Header.Get("Location"))
+				}
+				return
+			}
+			if res.StatusCode != http.StatusUnauthorized || res.Header.Get("Location") != "" || b != "Unauthorized\n" ||
+				res.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+				t.Fatalf("status %d Location %q body %q, want 401 with a short text", res.StatusCode, res.Header.Get("Location"), b)
+			}
+		})
+	}
+	// Public routes and requests with a session are served as before.
+	res := do(t, s, "GET", "/public/about.css", false, "Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest", "style")
+	if res.StatusCode != 200 {
+		t.Fatalf("public stylesheet: %d", res.StatusCode)
+	}
+	if res := do(t, s, "GET", "/app.js", true, "Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest", "script"); res.StatusCode != 200 {
+		t.Fatalf("script with a session: %d", res.StatusCode)
+	}
+}
