@@ -15,13 +15,16 @@ import (
 // accountKey is the Store key of the owner's account record.
 const accountKey = "account"
 
-// account is the owner's record: passphrase, onboarding token and two-factor state.
+// account is the owner's record: passphrase, onboarding state and two-factor state.
 type account struct {
 	Hash  string `json:"hash,omitempty"` // PHC argon2id hash; empty before onboarding
 	Epoch int    `json:"epoch"`          // bumped by every passphrase change
 
 	OnboardHash    string    `json:"onboard_hash,omitempty"` // hex sha256 of the onboarding token
 	OnboardExpires time.Time `json:"onboard_expires,omitzero"`
+	// OnboardGen is the generation of onboarding links, bumped by NewOnboarding and Reset: a
+	// signed link names the generation it was issued in and dies when it changes.
+	OnboardGen uint64 `json:"onboard_gen,omitempty"`
 
 	TOTP      *totpState `json:"totp,omitempty"`       // set when two-factor is on
 	TOTPSetup *totpSetup `json:"totp_setup,omitempty"` // a set-up begun, not yet confirmed

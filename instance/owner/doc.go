@@ -1,4 +1,4 @@
-// Package owner keeps the authentication of an instance's one owner: the onboarding token that
+// Package owner keeps the authentication of an instance's one owner: the onboarding link that
 // lets the first visitor set the passphrase, the argon2id passphrase hash, login sessions (the
 // cookie value is random and stored only hashed), optional TOTP two-factor with single-use
 // recovery codes, and an in-memory throttle of failed logins per instance and per client
@@ -12,6 +12,14 @@
 // all the instances of a runtime: the Hasher bounds the memory of concurrent hashes, the
 // Throttle the memory of failure counts.
 //
+// Onboarding links come in two kinds, both one-time, both expiring, both accepted by Onboard
+// and CheckOnboarding. NewOnboarding (and Reset) store a random token's hash: a write. The link
+// given when an instance is created must cost nothing, so SignedOnboarding instead signs, with a
+// per-instance key (Config.Secret), the link's expiry and the account's generation of links: it
+// reads the account once and writes nothing (KivikStore does not even create its database until
+// the owner sets a passphrase). NewOnboarding and Reset start a new generation,
+// which kills every earlier link, stored or signed; setting the passphrase spends them all.
+//
 // Errors a user may see are the package's sentinels (ErrBadPassphrase, ErrThrottled through
 // *ThrottledError, ErrNeedsTOTP, ...); their messages are safe to show, and a failed login never
 // says more than which step the form must show next.
@@ -23,7 +31,9 @@
 //     One hash takes about 75 ms on the 2-core development machine (t=1: 45 ms, t=3: 115 ms).
 //     A login with a hash of other parameters rehashes it.
 //   - Onboarding token: 32 random bytes, URL-safe base64 (43 characters), stored as sha256,
-//     valid 7 days; issuing a new one voids the previous one.
+//     valid 7 days; issuing a new one voids the previous one. Signed token: version, generation,
+//     expiry (Unix seconds) and their HMAC-SHA256 under Config.Secret (at least 16 bytes) with a
+//     purpose string, 49 bytes in URL-safe base64 (66 characters); verified in constant time.
 //   - Sessions: the cookie is 32 random bytes (43 characters), stored as sha256 (the session's
 //     public ID). A session ends after 14 days unused or 60 days after login; its last use is
 //     written at most once a minute.

@@ -89,7 +89,7 @@ type testOwner struct {
 func newOwner(t *testing.T, st Store, mod ...func(*Config)) *testOwner {
 	t.Helper()
 	to := &testOwner{clock: newClock(), hasher: NewHasher(cheapParams(), 4), throttle: NewThrottle(0), store: st}
-	cfg := Config{Store: st, Instance: "0123abcd", Label: "alice.example", Hasher: to.hasher, Throttle: to.throttle, Now: to.clock.Now}
+	cfg := Config{Store: st, Instance: "0123abcd", Label: "alice.example", Hasher: to.hasher, Throttle: to.throttle, Now: to.clock.Now, Secret: testSecret}
 	for _, m := range mod {
 		m(&cfg)
 	}

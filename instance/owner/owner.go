@@ -1,8 +1,10 @@
 package owner
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -22,6 +24,10 @@ type Config struct {
 	Throttle *Throttle
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Secret is this instance's key for signed onboarding links (SignedOnboarding): at least
+	// MinSecretLen random bytes, derived from the instance's secret and kept by the runtime,
+	// never stored here. Without it, SignedOnboarding fails and signed links are refused.
+	Secret []byte
 
 	OnboardingTTL time.Duration // life of an onboarding token; default 7 days
 	SessionIdle   time.Duration // a session unused this long ends; default 14 days
@@ -56,6 +62,10 @@ func New(cfg Config) (*Owner, error) {
 	if cfg.Label == "" {
 		return nil, errors.New("owner: Config.Instance is required")
 	}
+	if len(cfg.Secret) > 0 && len(cfg.Secret) < MinSecretLen {
+		return nil, fmt.Errorf("owner: Config.Secret has %d bytes, it needs at least %d", len(cfg.Secret), MinSecretLen)
+	}
+	cfg.Secret = bytes.Clone(cfg.Secret)
 	if cfg.Issuer == "" {
 		cfg.Issuer = "Hearth"
 	}
@@ -84,7 +94,7 @@ func setDefault(d *time.Duration, def time.Duration) {
 // Status is what the web pages need to choose between onboarding, login and settings.
 type Status struct {
 	Onboarded         bool // a passphrase is set
-	OnboardingPending bool // an onboarding token was issued and has not expired
+	OnboardingPending bool // a stored onboarding token was issued and has not expired (signed ones are not seen)
 	TOTP              bool // two-factor is on
 	RecoveryCodesLeft int  // unused recovery codes, when TOTP is on
 }
