@@ -72,34 +72,35 @@ func indent(s, pre string) string {
 }
 
 // startNginx runs nginx in the foreground on a free port with the configuration above, its
-// files in dir; it returns the base URL. The harness kills it at the end like any server.
-func startNginx(ctx context.Context, ps *procs, name, dir string, site nginxSite) (string, error) {
+// files in dir; it returns the base URL and the master process, whose group holds the workers.
+// The harness kills it at the end like any server.
+func startNginx(ctx context.Context, ps *procs, name, dir string, site nginxSite) (string, *proc, error) {
 	bin, err := nginxPath()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("%w: %w", errNginx, err)
+		return "", nil, fmt.Errorf("%w: %w", errNginx, err)
 	}
 	conf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(conf, []byte(nginxConfig(addr, dir, site)), 0o600); err != nil {
-		return "", fmt.Errorf("%w: %w", errNginx, err)
+		return "", nil, fmt.Errorf("%w: %w", errNginx, err)
 	}
 	p, err := ps.start(spec{name: name, bin: bin, dir: dir,
 		args: []string{"-c", conf, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-g", "daemon off;"}})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	url := "http://" + addr
 	if err := p.waitHTTP(ctx, url+"/"); err != nil {
 		b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-		return "", fmt.Errorf("%w\n%s", err, b)
+		return "", nil, fmt.Errorf("%w\n%s", err, b)
 	}
-	return url, nil
+	return url, p, nil
 }
 
 // nginxPath finds nginx on PATH or in /usr/sbin, which is not on every user's PATH.

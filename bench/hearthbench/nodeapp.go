@@ -139,32 +139,32 @@ func appSocket(data string) (string, error) {
 }
 
 // startNodeDirect runs the app alone, as hearth built it (its build directory, with its
-// dependencies), listening on a free 127.0.0.1 port; it returns the base URL.
-func (b *bench) startNodeDirect(ctx context.Context, h *appHearth, m nodeManifest) (string, error) {
+// dependencies), listening on a free 127.0.0.1 port; it returns the base URL and the process.
+func (b *bench) startNodeDirect(ctx context.Context, h *appHearth, m nodeManifest) (string, *proc, error) {
 	builds, err := filepath.Glob(filepath.Join(h.data, "apps", "node", "builds", "*"))
 	if err != nil || len(builds) != 1 {
-		return "", fmt.Errorf("%w: want one build directory under %s/apps/node/builds, found %d (%v)", errNodeApp, h.data, len(builds), err)
+		return "", nil, fmt.Errorf("%w: want one build directory under %s/apps/node/builds, found %d (%v)", errNodeApp, h.data, len(builds), err)
 	}
 	bin, err := exec.LookPath(m.Node.Start[0])
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", errNodeApp, err)
+		return "", nil, fmt.Errorf("%w: %w", errNodeApp, err)
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	_, port, _ := net.SplitHostPort(addr)
 	b.progress("starting the app alone on %s", addr)
 	p, err := b.ps.start(spec{name: "node direct", bin: bin, args: m.Node.Start[1:], dir: builds[0],
 		env: []string{"PORT=" + port, "HEARTH_SOCKET=", "NODE_ENV=production"}})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	url := "http://" + addr
 	if err := p.waitHTTP(ctx, url+nodeHealthPath); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return url, nil
+	return url, p, nil
 }
 
 // nodeNginxSite proxies every request to the app's unix socket as a self-hoster would put

@@ -45,12 +45,10 @@ func (b *bench) coldStarts(ctx context.Context, h *appHearth, repo, slug string)
 	return val(ms(percentile(ds, 50))), val(ms(percentile(ds, 100)))
 }
 
-// profileDuring starts taking hearth's CPU profile through its admin API (as long as
-// wrkMeasureLoad's warm-up and measurement of shape) and returns the function that waits for it
-// and writes it to -profile.
+// profileDuring starts taking hearth's CPU profile through its admin API, as long as a wrk
+// run of shape, and returns the function that waits for it and writes it to -profile.
 func (b *bench) profileDuring(ctx context.Context, h *appHearth, shape wrkShape) func() {
-	secs := int(max(b.cfg.win.warmup, time.Second).Round(time.Second)/time.Second) +
-		int(shape.duration.Round(time.Second)/time.Second)
+	secs := max(1, int(shape.duration.Round(time.Second)/time.Second))
 	done := make(chan error, 1)
 	go func() { done <- b.saveProfile(ctx, h, secs) }()
 	return func() {
@@ -58,7 +56,7 @@ func (b *bench) profileDuring(ctx context.Context, h *appHearth, shape wrkShape)
 			b.rep.problemOf("hearth", "nodeproxy: CPU profile", err)
 			return
 		}
-		b.rep.remark("nodeproxy: hearth's CPU profile over %d s of its wrk load (warm-up included) is in %s "+
+		b.rep.remark("nodeproxy: hearth's CPU profile over the %d s of its measured wrk load is in %s "+
 			"(go tool pprof -top %s %s)", secs, b.cfg.profile, b.cfg.hearth, b.cfg.profile)
 	}
 }

@@ -21,9 +21,20 @@ const (
 // nodeProxyResult is what the nodeproxy phase measured.
 type nodeProxyResult struct {
 	loaded   wrkCells // the phases' wrk load
+	cpu      nodeCPU  // under that load
 	unloaded wrkCells // one connection, one thread
 	coldP50  figure   // first byte from a stopped app, ms: median over the fresh instances
 	coldMax  figure   // and the slowest
+}
+
+// nodeCPU is the CPU time per request, in µs, of the proxy and of the app behind it.
+type nodeCPU struct{ proxy, app [numCols]figure }
+
+// setAll puts f in column col of every wrk figure.
+func (r *nodeProxyResult) setAll(col int, f figure) {
+	r.loaded.setAll(col, f)
+	r.unloaded.setAll(col, f)
+	r.cpu.proxy[col], r.cpu.app[col] = f, f
 }
 
 // phaseNodeProxy proxies a node app's requests through hearth and through nginx (to the same
@@ -39,6 +50,11 @@ func (b *bench) phaseNodeProxy(ctx context.Context) {
 	}
 	p50 := addedRow("  latency p50 under that load (ms)", r.loaded.p50)
 	p99 := row{heads: &serveCols, metric: "  latency p99 under that load (ms)", verb: "%.2f", cells: r.loaded.p99}
+	cpuProxy := row{heads: &serveCols, metric: "  CPU per request under that load: the proxy (µs)", verb: "%.1f", cells: r.cpu.proxy}
+	cpuApp := row{heads: &serveCols, metric: "  CPU per request under that load: the app (µs)", verb: "%.1f", cells: r.cpu.app}
+	if x, ok := ratio(r.cpu.proxy[colHearth], r.cpu.proxy[colNginx]); ok {
+		cpuProxy.ratio = "a/c " + times(x)
+	}
 	idle := addedRow(fmt.Sprintf("  latency p50 unloaded, %v (ms)", one), r.unloaded.p50)
 	idleRate := row{heads: &serveCols, metric: "  rate unloaded, one connection (req/s)", verb: "%.0f", cells: r.unloaded.rate}
 	na := figure{note: "n/a"}
@@ -49,7 +65,7 @@ func (b *bench) phaseNodeProxy(ctx context.Context) {
 	withTarget(&cold, coldTarget, func(a float64) bool { return a < nodeColdMs })
 	coldMax := row{heads: &serveCols, verb: "%.0f", cells: [numCols]figure{r.coldMax, na, na}, metric: "  slowest (ms)"}
 	withTarget(&coldMax, coldTarget, func(a float64) bool { return a < nodeColdMs })
-	b.rep.rows = append(b.rep.rows, rate, p50, p99, idle, idleRate, cold, coldMax)
+	b.rep.rows = append(b.rep.rows, rate, p50, p99, cpuProxy, cpuApp, idle, idleRate, cold, coldMax)
 }
 
 // addedRow is a latency row whose target is the latency hearth adds to nginx's.
@@ -70,12 +86,10 @@ func (b *bench) nodeProxy(ctx context.Context) nodeProxyResult {
 	var r nodeProxyResult
 	fail := func(col int, who, metric string, err error) nodeProxyResult {
 		f := b.rep.problemOf(who, "nodeproxy: "+metric, err)
-		r.loaded.setAll(col, f)
-		r.unloaded.setAll(col, f)
+		r.setAll(col, f)
 		if col == colHearth {
 			r.coldP50, r.coldMax = f, f
-			r.loaded.setAll(colNginx, figure{note: "-"})
-			r.unloaded.setAll(colNginx, figure{note: "-"})
+			r.setAll(colNginx, figure{note: "-"})
 		}
 		return r
 	}
@@ -84,7 +98,6 @@ func (b *bench) nodeProxy(ctx context.Context) nodeProxyResult {
 		return fail(colHearth, "hearth", "Git server", err)
 	}
 	m, err := readNodeManifest(b.cfg.nodeApp)
-	slug := m.Slug
 	if err != nil {
 		return fail(colHearth, "hearth", "the app's manifest", err)
 	}
@@ -97,7 +110,7 @@ func (b *bench) nodeProxy(ctx context.Context) nodeProxyResult {
 		return fail(colHearth, "hearth", "start", err)
 	}
 	defer h.proc.stop()
-	app, err := b.nodeSession(ctx, h, "", repo, slug)
+	app, err := b.nodeSession(ctx, h, "", repo, m.Slug)
 	if err == nil {
 		_, err = app.first(ctx)
 	}
@@ -108,43 +121,49 @@ func (b *bench) nodeProxy(ctx context.Context) nodeProxyResult {
 	if err != nil {
 		return fail(colHearth, "hearth", "the app's socket", err)
 	}
-	servers := []nodeServer{{colHearth, "hearth", h.public}}
-	if direct, err := b.startNodeDirect(ctx, h, m); err != nil {
-		r.loaded.setAll(colDirect, b.rep.problemOf("direct", "nodeproxy: start", err))
-		r.unloaded.setAll(colDirect, r.loaded.rate[colDirect])
+	appGroup, err := groupWithEnv("HEARTH_SOCKET=" + sock)
+	if err != nil {
+		b.rep.problemOf("hearth", "nodeproxy: the app's process", err) // its CPU shows "-"
+	}
+	servers := []nodeServer{{colHearth, "hearth", h.public, h.proc.cmd.Process.Pid, appGroup}}
+	if direct, p, err := b.startNodeDirect(ctx, h, m); err != nil {
+		r.setAll(colDirect, b.rep.problemOf("direct", "nodeproxy: start", err))
 	} else {
-		servers = append(servers, nodeServer{colDirect, "direct", direct})
+		servers = append(servers, nodeServer{colDirect, "direct", direct, 0, p.cmd.Process.Pid})
 	}
 	b.progress("starting nginx in front of %s", sock)
-	nginx, err := startNginx(ctx, b.ps, "nginx nodeproxy", filepath.Join(b.tmp, "nginx-nodeproxy"), nodeNginxSite(sock, b.cfg.nginxProcs))
+	nginx, p, err := startNginx(ctx, b.ps, "nginx nodeproxy", filepath.Join(b.tmp, "nginx-nodeproxy"), nodeNginxSite(sock, b.cfg.nginxProcs))
 	if err != nil {
-		r.loaded.setAll(colNginx, b.rep.problemOf("nginx", "nodeproxy: start", err))
-		r.unloaded.setAll(colNginx, r.loaded.rate[colNginx])
+		r.setAll(colNginx, b.rep.problemOf("nginx", "nodeproxy: start", err))
 	} else {
-		servers = append(servers, nodeServer{colNginx, "nginx", nginx})
+		servers = append(servers, nodeServer{colNginx, "nginx", nginx, p.cmd.Process.Pid, appGroup})
 	}
 	b.rep.remark("nodeproxy: hearth proxies http://%s%s to %s (the app %s started by its first request); "+
 		"nginx (worker_processes %s) proxies to the same socket through a keep-alive upstream; direct is the "+
 		"app's own server alone on 127.0.0.1 TCP; the same Host and Cookie headers go to all three",
-		app.host, nodeHealthPath, sock, slug, b.cfg.nginxProcs)
+		app.host, nodeHealthPath, sock, m.Slug, b.cfg.nginxProcs)
 	one := wrkShape{threads: 1, conns: 1, duration: b.cfg.wrk.duration}
-	b.measureNode(ctx, app, servers, b.cfg.wrk, &r.loaded, h)
-	b.measureNode(ctx, app, servers, one, &r.unloaded, nil)
-	r.coldP50, r.coldMax = b.coldStarts(ctx, h, repo, slug)
+	b.measureNode(ctx, app, servers, b.cfg.wrk, &r.loaded, &r.cpu, h)
+	b.measureNode(ctx, app, servers, one, &r.unloaded, nil, nil)
+	r.coldP50, r.coldMax = b.coldStarts(ctx, h, repo, m.Slug)
 	return r
 }
 
-// nodeServer is one column of the phase and where it listens.
+// nodeServer is one column of the phase: where wrk sends its load, and the process groups of
+// the proxy (0: none) and of the app.
 type nodeServer struct {
-	col  int
-	who  string
-	base string
+	col        int
+	who        string
+	base       string
+	proxy, app int
 }
 
 // measureNode checks that each server answers the app's health check, then loads it with wrk
-// in the given shape, one after the other. With prof, hearth's CPU profile is taken during its
-// load when -profile asks for it.
-func (b *bench) measureNode(ctx context.Context, app *nodeApp, servers []nodeServer, shape wrkShape, cells *wrkCells, prof *appHearth) {
+// in the given shape, one after the other. With cpu, it records the CPU time per request of
+// the proxy and of the app; with prof, hearth's CPU profile is taken during its load when
+// -profile asks for it.
+func (b *bench) measureNode(ctx context.Context, app *nodeApp, servers []nodeServer, shape wrkShape,
+	cells *wrkCells, cpu *nodeCPU, prof *appHearth) {
 	var size []string
 	for _, s := range servers {
 		resp, body, err := app.check(ctx, s.base)
@@ -154,16 +173,23 @@ func (b *bench) measureNode(ctx context.Context, app *nodeApp, servers []nodeSer
 		}
 		size = append(size, fmt.Sprintf("%s %s", s.who, respSize(resp, body)))
 		load := wrkLoad{url: s.base + nodeHealthPath, host: app.host, headers: []string{app.cookieHeader()}, shape: shape}
-		var done func()
+		if f, ok := b.wrkWarm(ctx, s.who, load); !ok {
+			cells.setAll(s.col, f)
+			continue
+		}
+		proxyCPU, appCPU := startCPU(s.proxy), startCPU(s.app)
+		done := func() {}
 		if prof != nil && s.col == colHearth && b.cfg.profile != "" {
 			done = b.profileDuring(ctx, prof, shape)
 		}
-		cells.rate[s.col], cells.p50[s.col], cells.p99[s.col] = b.wrkMeasureLoad(ctx, s.who, load)
-		if done != nil {
-			done()
+		res, err := runWrk(ctx, load)
+		if cpu != nil {
+			cpu.proxy[s.col], cpu.app[s.col] = proxyCPU.perRequest(res.requests), appCPU.perRequest(res.requests)
 		}
+		done()
+		cells.rate[s.col], cells.p50[s.col], cells.p99[s.col] = b.wrkFigures(s.who, load, res, err)
 	}
-	if prof != nil {
+	if cpu != nil {
 		b.rep.remark("nodeproxy: GET %s answers %s (head+body)", nodeHealthPath, strings.Join(size, ", "))
 	}
 }

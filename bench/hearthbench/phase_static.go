@@ -98,7 +98,7 @@ func (b *bench) static(ctx context.Context) []wrkCells {
 	}
 	body := fmt.Sprintf("root %s;\nindex index.html;\n%s", dir, nginxHeaders(resp.Header))
 	b.progress("starting nginx on %s", dir)
-	nginx, err := startNginx(ctx, b.ps, "nginx static", filepath.Join(b.tmp, "nginx-static"),
+	nginx, _, err := startNginx(ctx, b.ps, "nginx static", filepath.Join(b.tmp, "nginx-static"),
 		nginxSite{body: body, workers: b.cfg.nginxProcs})
 	if err != nil {
 		f := b.rep.problemOf("nginx", "start", err)

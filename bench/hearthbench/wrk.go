@@ -169,14 +169,30 @@ func (b *bench) wrkMeasure(ctx context.Context, who, url, host string) (rate, p5
 
 // wrkMeasureLoad warms load up for -warmup (at least a second), then measures it.
 func (b *bench) wrkMeasureLoad(ctx context.Context, who string, load wrkLoad) (rate, p50, p99 figure) {
-	warm := load
-	warm.shape.duration = max(b.cfg.win.warmup, time.Second)
-	b.progress("wrk on %s (%s): %s warm-up, then %s", who, load.shape, warm.shape.secs(), load.shape.secs())
-	if _, err := runWrk(ctx, warm); err != nil {
-		f := b.rep.problemOf(who, "wrk warm-up", err)
+	if f, ok := b.wrkWarm(ctx, who, load); !ok {
 		return f, f, f
 	}
 	r, err := runWrk(ctx, load)
+	return b.wrkFigures(who, load, r, err)
+}
+
+// wrkWarm runs load for -warmup (at least a second); when it fails, it returns the figure
+// that stands for the measurement.
+func (b *bench) wrkWarm(ctx context.Context, who string, load wrkLoad) (figure, bool) {
+	warm := load
+	warm.shape.duration = b.warmup()
+	b.progress("wrk on %s (%s): %s warm-up, then %s", who, load.shape, warm.shape.secs(), load.shape.secs())
+	if _, err := runWrk(ctx, warm); err != nil {
+		return b.rep.problemOf(who, "wrk warm-up", err), false
+	}
+	return figure{}, true
+}
+
+// warmup is how long wrk warms a server up.
+func (b *bench) warmup() time.Duration { return max(b.cfg.win.warmup, time.Second) }
+
+// wrkFigures turns a measurement into the rate and latency cells.
+func (b *bench) wrkFigures(who string, load wrkLoad, r wrkResult, err error) (rate, p50, p99 figure) {
 	if err != nil {
 		f := b.rep.problemOf(who, "wrk", err)
 		return f, f, f
