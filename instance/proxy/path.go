@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path"
 	"strings"
 )
 
@@ -34,28 +33,25 @@ func filePath(r *http.Request) (string, error) {
 	if !strings.HasPrefix(p, "/") {
 		return "", fmt.Errorf("%w: not absolute", ErrBadPath)
 	}
-	if strings.ContainsFunc(p, func(c rune) bool { return c == '\\' || c < 0x20 || c == 0x7f }) {
-		return "", fmt.Errorf("%w: backslash or control character", ErrBadPath)
-	}
-	for i, rest := 0, p[1:]; ; i++ {
-		seg, more, last := rest, "", true
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			seg, more, last = rest[:j], rest[j+1:], false
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c == '\\' || c < 0x20 || c == 0x7f {
+			return "", fmt.Errorf("%w: backslash or control character", ErrBadPath)
 		}
+	}
+	for i, rest, more := 0, p[1:], true; more; i++ {
+		var seg string
+		seg, rest, more = strings.Cut(rest, "/")
 		switch {
 		case seg == "." || seg == "..":
 			return "", fmt.Errorf("%w: dot segment", ErrBadPath)
-		case seg == "" && !last:
+		case seg == "" && more:
 			return "", fmt.Errorf("%w: empty segment", ErrBadPath)
 		case strings.HasPrefix(seg, ".") && !(i == 0 && seg == ".well-known"):
 			return "", fmt.Errorf("%w: hidden name", ErrNotFound)
 		}
-		if last {
-			break
-		}
-		rest = more
 	}
-	name := strings.TrimPrefix(path.Clean(p), "/")
+	// Checked so, the path is clean but for a trailing slash.
+	name := strings.TrimSuffix(p[1:], "/")
 	if name == "" {
 		name = "."
 	}
