@@ -1,9 +1,12 @@
 // Package proxy serves installed apps on their own origins: it recognises an app's host
 // ({slug}.{instance} or, behind a setting, {instance}-{slug}.{domain}), serves a static app's
 // installed tree confined to its directory, puts the app's security headers on every response,
-// sends requests without the owner's session to the login page (except the manifest's public
-// routes), and hands HTML pages a short-lived token in window.hearth. ClientScript is hearth.js,
-// the small client apps use to reach the Data System and realtime events.
+// sends navigations without the owner's session to the login page and answers other such
+// requests 401 (except on the manifest's public routes), and hands HTML pages a short-lived
+// token in window.hearth. Small files of installed trees are kept in a FileCache that every
+// app of a runtime shares: trees never change, so serving them takes no system call.
+// ClientScript is hearth.js, the small client apps use to reach the Data System and realtime
+// events.
 //
 // # Token renewal contract
 //

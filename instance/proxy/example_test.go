@@ -20,11 +20,15 @@ func ExampleParseAppHost() {
 	// notes bob.example.com <nil>
 }
 
-// The runtime mounts one Static per installed static app and instance, and hearth.js.
+// The runtime mounts one Static per installed static app and instance, and hearth.js. Every
+// Static shares the runtime's one FileCache.
 func ExampleNewStatic() {
-	var m *manifest.Manifest // the installed version's manifest
+	cache := proxy.NewFileCache(proxy.DefaultFileCacheSize) // one per runtime
+	var m *manifest.Manifest                                // the installed version's manifest
 	app, err := proxy.NewStatic(proxy.StaticApp{
 		Dir:      "/var/lib/hearth/trees/ab/cdef…",
+		TreeHash: "abcdef…",
+		Cache:    cache,
 		Manifest: m,
 		Instance: "https://alice.example",
 		Gate:     func(r *http.Request) bool { return false /* a valid owner session for this app? */ },
