@@ -17,7 +17,7 @@ type proc struct {
 	c                  *Controller
 	id, instance, slug string
 	logs               *logFile
-	transport          *http.Transport
+	transport          *socketTransport
 	proxy              *httputil.ReverseProxy
 
 	mu                  sync.Mutex // guards the fields below

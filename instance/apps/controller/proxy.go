@@ -91,19 +91,6 @@ func writeUnavailable(w http.ResponseWriter, r *http.Request, u *unavailable) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": "app_unavailable", "reason": u.msg})
 }
 
-// newTransport reaches an app through its unix socket, and nothing else (no proxy from the
-// environment).
-func newTransport(sock string) *http.Transport {
-	return &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return dialSocket(ctx, sock)
-		},
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-	}
-}
-
 func (p *proc) newProxy() *httputil.ReverseProxy {
 	target := &url.URL{Scheme: "http", Host: "app"}
 	return &httputil.ReverseProxy{
@@ -114,6 +101,7 @@ func (p *proc) newProxy() *httputil.ReverseProxy {
 		},
 		Transport:     p.transport,
 		FlushInterval: -1,
+		BufferPool:    proxyBuffers{},
 		ErrorLog:      slog.NewLogLogger(p.c.log.Handler(), slog.LevelWarn),
 		ErrorHandler:  p.proxyError,
 	}
