@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -293,5 +294,27 @@ func TestStaticPagesFromCache(t *testing.T) {
 		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "'nonce-"+nonce+"'") {
 			t.Fatalf("CSP %q lacks the page's nonce", csp)
 		}
+	}
+}
+
+// Responses share header values; what a handler downstream adds to one response never shows
+// in another.
+func TestSharedHeaderValues(t *testing.T) {
+	t.Parallel()
+	s := cachedStatic(t, fixtureDir("static-notes"), "sha256:shared", NewFileCache(0))
+	for range 2 {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/public/about.css", nil)
+		s.ServeHTTP(w, r)
+		h := w.Header()
+		if got := h.Values("Vary"); len(got) != 1 || got[0] != "Accept-Encoding" {
+			t.Fatalf("Vary %q", got)
+		}
+		if got := h.Values("X-Content-Type-Options"); len(got) != 1 {
+			t.Fatalf("X-Content-Type-Options %q", got)
+		}
+		h.Add("Vary", "Cookie")
+		h.Add("X-Content-Type-Options", "other")
+		h.Add("Cache-Control", "private")
 	}
 }

@@ -36,8 +36,8 @@ type fileEntry struct {
 // cost is what the entry weighs in a FileCache.
 func (e *fileEntry) cost() int64 { return int64(len(e.data) + len(e.gz) + len(e.name)) }
 
-// header returns v as a header value that responses may share.
-func header(v string) []string { return []string{v} }
+// headerValue returns v as a header value that responses may share.
+func headerValue(v string) []string { return []string{v} }
 
 // find returns what name stands for: from the cache, else looked up in the tree without
 // following any symbolic link (and then cached when the tree hash is known and the file
@@ -58,10 +58,10 @@ func (s *Static) find(name string) (e *fileEntry, f *os.File, err error) {
 	}
 	e = &fileEntry{name: file, dir: isDir, html: isHTML(file), modTime: info.ModTime()}
 	ctype := contentType(file)
-	e.ctype = header(ctype)
-	e.etag = header(s.etag(file, info))
-	e.lastMod = header(info.ModTime().UTC().Format(http.TimeFormat))
-	e.length = header(strconv.FormatInt(info.Size(), 10))
+	e.ctype = headerValue(ctype)
+	e.etag = headerValue(s.etag(file, info))
+	e.lastMod = headerValue(info.ModTime().UTC().Format(http.TimeFormat))
+	e.length = headerValue(strconv.FormatInt(info.Size(), 10))
 	switch {
 	case e.html && info.Size() > MaxHTMLSize:
 		f.Close()
@@ -110,8 +110,8 @@ func (e *fileEntry) compress() {
 		return
 	}
 	e.gz = bytes.Clone(b.Bytes())
-	e.gzETag = header(strings.TrimSuffix(e.etag[0], `"`) + `-gz"`)
-	e.gzLength = header(strconv.Itoa(len(e.gz)))
+	e.gzETag = headerValue(strings.TrimSuffix(e.etag[0], `"`) + `-gz"`)
+	e.gzLength = headerValue(strconv.Itoa(len(e.gz)))
 }
 
 // compressible reports whether files of a content type are worth compressing: text, not

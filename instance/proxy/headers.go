@@ -58,7 +58,7 @@ type policy struct {
 func newPolicy(instance string) policy {
 	// An origin that url.Parse accepted holds no NUL: it marks where the nonce goes.
 	before, after, _ := strings.Cut(ContentSecurityPolicy(instance, "\x00"), "\x00")
-	return policy{plain: header(ContentSecurityPolicy(instance, "")), beforeNonce: before, afterIt: after}
+	return policy{plain: headerValue(ContentSecurityPolicy(instance, "")), beforeNonce: before, afterIt: after}
 }
 
 // setSecurityHeaders is SetSecurityHeaders with a policy built once; nonce is base64url, or

@@ -10,17 +10,17 @@ import (
 
 // Header values that never change, shared by every response (read-only).
 var (
-	hdrNoCache    = header("no-cache")
-	hdrNoStore    = header("no-store")
-	hdrBytes      = header("bytes")
-	hdrGzip       = header("gzip")
-	hdrVaryAE     = header("Accept-Encoding")
-	hdrHTML       = header("text/html; charset=utf-8")
-	hdrPlain      = header("text/plain; charset=utf-8")
-	hdrGetHead    = header("GET, HEAD")
-	hdrNosniff    = header("nosniff")
-	hdrSameOrigin = header("same-origin")
-	hdrDeny       = header("DENY")
+	hdrNoCache    = headerValue("no-cache")
+	hdrNoStore    = headerValue("no-store")
+	hdrBytes      = headerValue("bytes")
+	hdrGzip       = headerValue("gzip")
+	hdrVaryAE     = headerValue("Accept-Encoding")
+	hdrHTML       = headerValue("text/html; charset=utf-8")
+	hdrPlain      = headerValue("text/plain; charset=utf-8")
+	hdrGetHead    = headerValue("GET, HEAD")
+	hdrNosniff    = headerValue("nosniff")
+	hdrSameOrigin = headerValue("same-origin")
+	hdrDeny       = headerValue("DENY")
 )
 
 // serve answers with the file name stands for.
