@@ -106,7 +106,7 @@ func (h *handle) rangePage(ctx context.Context, r *rangeRows, n int64) error {
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("embedded: all docs: %w", err)
 	}
-	rs := &stmts{selWinner: tx.StmtContext(ctx, h.rs.selWinner), selBlob: tx.StmtContext(ctx, h.rs.selBlob)}
+	rs := h.rs.inTx(tx)
 	for i, id := range ids {
 		row, err := h.docRow(ctx, rs, id, revs[i], false, q)
 		if err != nil {

@@ -53,7 +53,7 @@ func BenchmarkGet(b *testing.B) {
 // BenchmarkOpen measures opening an idle database and reading one document from it.
 func BenchmarkOpen(b *testing.B) {
 	ctx := context.Background()
-	c := newClient(b.TempDir())
+	c := newClient(b.TempDir(), defaultOptions())
 	b.Cleanup(func() { _ = c.Close() })
 	if err := c.CreateDB(ctx, "cold", nil); err != nil {
 		b.Fatal(err)

@@ -17,33 +17,48 @@ const (
 // read that raced a commit does not fill the cache (see put), so the cache never answers older
 // than the file. It assumes, as the whole driver does, that one process writes a directory.
 type docCache struct {
-	mu    sync.Mutex
-	used  int                        // guarded by mu: bytes held
-	lru   list.List                  // guarded by mu: *cacheEntry, most recently used first
-	items map[cacheKey]*list.Element // guarded by mu
-	gens  map[*handle]uint64         // guarded by mu: commits seen per database
+	mu   sync.Mutex
+	used int                   // guarded by mu: bytes held
+	lru  list.List             // guarded by mu: *cacheEntry, most recently used first
+	dbs  map[*handle]*cachedDB // guarded by mu: per open database
 }
 
-type cacheKey struct {
-	h  *handle
-	id string
+// cachedDB is what the cache holds of one database.
+type cachedDB struct {
+	gen   uint64                   // commits seen
+	items map[string]*list.Element // by document id
 }
 
 type cacheEntry struct {
-	key  cacheKey
+	h    *handle
+	id   string
 	rev  string
 	body []byte
 }
 
 func newDocCache() *docCache {
-	return &docCache{items: map[cacheKey]*list.Element{}, gens: map[*handle]uint64{}}
+	return &docCache{dbs: map[*handle]*cachedDB{}}
+}
+
+// db returns what the cache holds of h, creating it if needed. c.mu must be held.
+func (c *docCache) db(h *handle) *cachedDB {
+	d := c.dbs[h]
+	if d == nil {
+		d = &cachedDB{items: map[string]*list.Element{}}
+		c.dbs[h] = d
+	}
+	return d
 }
 
 // get returns the cached winner of id, if any.
 func (c *docCache) get(h *handle, id string) (rev string, body []byte, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.items[cacheKey{h, id}]
+	d := c.dbs[h]
+	if d == nil {
+		return "", nil, false
+	}
+	e, ok := d.items[id]
 	if !ok {
 		return "", nil, false
 	}
@@ -56,7 +71,7 @@ func (c *docCache) get(h *handle, id string) (rev string, body []byte, ok bool) 
 func (c *docCache) gen(h *handle) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.gens[h]
+	return c.db(h).gen
 }
 
 // put caches what a read found, unless a commit of h came between gen and now: the read may
@@ -67,15 +82,15 @@ func (c *docCache) put(h *handle, id, rev string, body []byte, gen uint64) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gens[h] != gen {
+	d := c.dbs[h]
+	if d == nil || d.gen != gen { // a commit came, or the database closed
 		return
 	}
-	key := cacheKey{h, id}
-	if e, ok := c.items[key]; ok {
+	if e, ok := d.items[id]; ok {
 		c.remove(e)
 	}
-	c.items[key] = c.lru.PushFront(&cacheEntry{key: key, rev: rev, body: body})
-	c.used += len(body) + len(id) + 64
+	d.items[id] = c.lru.PushFront(&cacheEntry{h: h, id: id, rev: rev, body: body})
+	c.used += entrySize(id, body)
 	for c.used > cacheBudget {
 		c.remove(c.lru.Back())
 	}
@@ -85,9 +100,10 @@ func (c *docCache) put(h *handle, id, rev string, body []byte, gen uint64) {
 func (c *docCache) invalidate(h *handle, events []changeEvent) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gens[h]++
+	d := c.db(h)
+	d.gen++
 	for _, ev := range events {
-		if e, ok := c.items[cacheKey{h, ev.id}]; ok {
+		if e, ok := d.items[ev.id]; ok {
 			c.remove(e)
 		}
 	}
@@ -97,19 +113,23 @@ func (c *docCache) invalidate(h *handle, events []changeEvent) {
 func (c *docCache) forget(h *handle) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.gens, h)
-	for e := c.lru.Front(); e != nil; {
-		next := e.Next()
-		if e.Value.(*cacheEntry).key.h == h {
-			c.remove(e)
-		}
-		e = next
+	d := c.dbs[h]
+	if d == nil {
+		return
 	}
+	for _, e := range d.items {
+		c.remove(e)
+	}
+	delete(c.dbs, h)
 }
 
+// remove drops an entry. c.mu must be held.
 func (c *docCache) remove(e *list.Element) {
 	ent := e.Value.(*cacheEntry)
 	c.lru.Remove(e)
-	delete(c.items, ent.key)
-	c.used -= len(ent.body) + len(ent.key.id) + 64
+	delete(c.dbs[ent.h].items, ent.id)
+	c.used -= entrySize(ent.id, ent.body)
 }
+
+// entrySize is what an entry counts against the budget.
+func entrySize(id string, body []byte) int { return len(body) + len(id) + 64 }

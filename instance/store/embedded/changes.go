@@ -179,20 +179,23 @@ func (f *changesFeed) finish() error {
 	return io.EOF
 }
 
-// wait blocks until a commit after f.since, the timeout, Close or the end of the context.
+// wait blocks until a commit after f.since, the timeout, Close or the end of the context. The
+// database stays open meanwhile, unless it is destroyed or the client closed.
 func (f *changesFeed) wait() error {
 	var wake, dead <-chan struct{}
+	var unwatch func()
 	err := f.d.use(func(h *handle) error {
 		seq, w := h.changed()
 		if seq > f.scanned {
 			return f.catchUp(f.ctx, h)
 		}
-		wake, dead = w, h.dead
+		wake, dead, unwatch = w, h.dead, f.d.c.watch(h)
 		return nil
 	})
 	if err != nil || wake == nil {
 		return err
 	}
+	defer unwatch()
 	var timeout <-chan time.Time
 	if f.timeout > 0 {
 		t := time.NewTimer(f.timeout)

@@ -10,29 +10,23 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/go-kivik/kivik/v4/driver"
 )
 
-// idleAfter is how long an unused database stays open.
-const idleAfter = 60 * time.Second
-
-// maxOpen is how many databases may stay open at once; beyond, the least recently used idle
-// ones are closed (each open database holds a few file descriptors and page caches).
-const maxOpen = 256
-
 type client struct {
 	dir     string
 	cache   *docCache
-	maxOpen int           // see maxOpen
-	stop    chan struct{} // closed by Close to end the janitor
-	done    chan struct{} // closed when the janitor ended
+	opts    options
+	stop    chan struct{}  // closed by Close to end the janitor
+	done    chan struct{}  // closed when the janitor ended
+	closing sync.WaitGroup // retired handles not closed yet
 
-	mu      sync.Mutex
-	handles map[string]*handle // guarded by mu: open databases
-	dying   map[string]bool    // guarded by mu: databases being destroyed
-	closed  bool               // guarded by mu
+	mu       sync.Mutex
+	handles  map[string]*handle // guarded by mu: open databases
+	retiring map[string]*handle // guarded by mu: handles out of handles, being closed
+	dying    map[string]bool    // guarded by mu: databases being destroyed
+	closed   bool               // guarded by mu
 }
 
 var (
@@ -40,8 +34,9 @@ var (
 	_ driver.ClientCloser = (*client)(nil)
 )
 
-func newClient(dir string) *client {
-	c := &client{dir: dir, maxOpen: maxOpen, cache: newDocCache(), handles: map[string]*handle{}, dying: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
+func newClient(dir string, o options) *client {
+	c := &client{dir: dir, opts: o, cache: newDocCache(), handles: map[string]*handle{},
+		retiring: map[string]*handle{}, dying: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go c.janitor()
 	return c
 }
@@ -87,27 +82,38 @@ func (c *client) CreateDB(_ context.Context, name string, _ driver.Options) erro
 		return err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.waitRetiredLocked(name)
 	if c.closed {
+		c.mu.Unlock()
 		return errClosed
 	}
-	if _, err := os.Stat(c.path(name)); err == nil || c.dying[name] {
+	if _, err := os.Stat(c.path(name)); err == nil || c.dying[name] || c.handles[name] != nil {
+		c.mu.Unlock()
 		return newError(http.StatusPreconditionFailed, "file_exists",
 			"The database could not be created, the file already exists.")
 	}
+	// The files are created without the lock; meanwhile, users of the database wait for it.
 	h := newHandle(name, c.cache)
-	if err := h.open(c.path(name)); err != nil {
-		_ = c.removeFiles(name) // what open left; the open error is the one to report
-		return err
-	}
-	if err := syncDir(c.dir); err != nil {
-		_ = h.close() // the sync error is the one to report
-		return err
-	}
-	h.lastUse = time.Now()
+	h.refs = 1
 	c.handles[name] = h
-	go c.trim() // c.mu is held here
-	return nil
+	c.mu.Unlock()
+	err := h.open(c.path(name))
+	if err != nil {
+		c.mu.Lock()
+		if c.handles[name] == h {
+			delete(c.handles, name)
+		}
+		c.mu.Unlock()
+		_ = c.removeFiles(name) // what open left; the open error is the one to report
+	} else {
+		err = syncDir(c.dir) // on failure the database exists, but may not survive a crash
+	}
+	c.release(h)
+	c.mu.Lock()
+	victims := c.trimLocked()
+	c.mu.Unlock()
+	c.closeLater(victims)
+	return err
 }
 
 func (c *client) DestroyDB(ctx context.Context, name string, _ driver.Options) error {
@@ -126,8 +132,8 @@ func (c *client) DestroyDB(ctx context.Context, name string, _ driver.Options) e
 		c.mu.Unlock()
 	}()
 	h := c.handles[name]
-	delete(c.handles, name)
 	if h != nil {
+		c.retireLocked(h)
 		h.doomed = true
 		if h.refs == 0 {
 			close(h.drained)
@@ -137,12 +143,15 @@ func (c *client) DestroyDB(ctx context.Context, name string, _ driver.Options) e
 	if h != nil {
 		select {
 		case <-h.drained:
-			_ = h.close() // the files go away below
+			_ = c.closeRetired(h) // the files go away below
 		case <-ctx.Done():
-			go func() { <-h.drained; _ = h.close() }() // the database stays
+			go func() { <-h.drained; _ = c.closeRetired(h) }() // the database stays
 			return ctx.Err()
 		}
 	}
+	c.mu.Lock()
+	c.waitRetiredLocked(name) // a handle closing in the background may still delete its log
+	c.mu.Unlock()
 	return c.removeFiles(name)
 }
 
@@ -168,106 +177,6 @@ func (c *client) DB(name string, _ driver.Options) (driver.DB, error) {
 	return &db{c: c, name: name}, nil
 }
 
-// acquire returns the open handle of database name, opening it if needed; release it after
-// use. The client's lock is not held while a database opens.
-func (c *client) acquire(name string) (*handle, error) {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil, errClosed
-	}
-	h := c.handles[name]
-	opener := h == nil
-	if opener {
-		if _, err := os.Stat(c.path(name)); err != nil || c.dying[name] {
-			c.mu.Unlock()
-			return nil, errNoDB()
-		}
-		h = newHandle(name, c.cache)
-		c.handles[name] = h
-	}
-	h.refs++
-	c.mu.Unlock()
-	if opener {
-		_ = h.open(c.path(name)) // reported through h.openErr
-		c.trim()
-	}
-	<-h.ready
-	if h.openErr != nil {
-		c.mu.Lock()
-		if c.handles[name] == h {
-			delete(c.handles, name)
-		}
-		c.mu.Unlock()
-		c.release(h)
-		return nil, h.openErr
-	}
-	return h, nil
-}
-
-func (c *client) release(h *handle) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	h.refs--
-	h.lastUse = time.Now()
-	if h.doomed && h.refs == 0 {
-		close(h.drained)
-	}
-}
-
-func (c *client) janitor() {
-	defer close(c.done)
-	t := time.NewTicker(idleAfter / 4)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.stop:
-			return
-		case now := <-t.C:
-			c.closeIdle(now.Add(-idleAfter))
-		}
-	}
-}
-
-// closeIdle closes the handles unused since before.
-func (c *client) closeIdle(before time.Time) {
-	c.mu.Lock()
-	var idle []*handle
-	for name, h := range c.handles {
-		if h.refs == 0 && h.lastUse.Before(before) {
-			idle = append(idle, h)
-			delete(c.handles, name)
-		}
-	}
-	c.mu.Unlock()
-	for _, h := range idle {
-		h.close()
-	}
-}
-
-// trim closes the least recently used idle databases beyond c.maxOpen.
-func (c *client) trim() {
-	c.mu.Lock()
-	excess := len(c.handles) - c.maxOpen
-	var idle []*handle
-	if excess > 0 {
-		for _, h := range c.handles {
-			if h.refs == 0 {
-				idle = append(idle, h)
-			}
-		}
-		sort.Slice(idle, func(i, j int) bool { return idle[i].lastUse.Before(idle[j].lastUse) })
-		idle = idle[:min(excess, len(idle))]
-		for _, h := range idle {
-			delete(c.handles, h.name)
-		}
-	}
-	c.mu.Unlock()
-	for _, h := range idle {
-		_ = h.close() // nothing to report: the database was idle
-	}
-}
-
 // Close closes every open database and stops the background work.
 func (c *client) Close() error {
 	c.mu.Lock()
@@ -278,13 +187,17 @@ func (c *client) Close() error {
 	c.closed = true
 	hs := c.handles
 	c.handles = map[string]*handle{}
+	for _, h := range hs {
+		c.retireLocked(h)
+	}
 	c.mu.Unlock()
 	close(c.stop)
 	<-c.done
 	var errs []error
 	for _, h := range hs {
-		errs = append(errs, h.close())
+		errs = append(errs, c.closeRetired(h))
 	}
+	c.closing.Wait() // the handles closing in the background
 	return errors.Join(errs...)
 }
 

@@ -111,7 +111,7 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 
 func TestPragmas(t *testing.T) {
 	t.Parallel()
-	c := newClient(t.TempDir())
+	c := newClient(t.TempDir(), defaultOptions())
 	t.Cleanup(func() { _ = c.Close() })
 	if err := c.CreateDB(context.Background(), "p", nil); err != nil {
 		t.Fatal(err)

@@ -23,10 +23,7 @@ func (h *handle) snapshot(ctx context.Context, fn func(rs *stmts) error) error {
 		return fmt.Errorf("embedded: read %s: %w", h.name, err)
 	}
 	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
-	return fn(&stmts{
-		selDoc: tx.StmtContext(ctx, h.rs.selDoc), selWinner: tx.StmtContext(ctx, h.rs.selWinner),
-		selRev: tx.StmtContext(ctx, h.rs.selRev), selBlob: tx.StmtContext(ctx, h.rs.selBlob),
-	})
+	return fn(h.rs.inTx(tx))
 }
 
 // pickRev resolves which revision of doc a read wants: the winner, or rev (with latest, the

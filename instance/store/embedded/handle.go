@@ -18,15 +18,16 @@ type handle struct {
 	name  string
 	wdb   *sql.DB
 	wconn *sql.Conn
-	ws    *stmts // prepared on wconn
+	ws    *stmts // on wconn
 	rdb   *sql.DB
-	rs    *stmts // prepared on the read pool
+	rs    *stmts // on the read pool
 
 	queue    chan *writeOp
 	stopping chan struct{} // closed by close to end the writer
 	stopped  chan struct{} // closed when the writer ended
 	dead     chan struct{} // closed once the handle is closed: waiters re-acquire or end
 	drained  chan struct{} // closed when a doomed handle has no user left
+	gone     chan struct{} // closed once close has closed the files
 
 	lastBatch int           // size of the writer's previous batch; only the writer goroutine uses it
 	cache     *docCache     // the client's document cache
@@ -34,9 +35,10 @@ type handle struct {
 	openErr   error         // set before ready is closed: why open failed
 
 	// guarded by the client's mu
-	refs    int
-	lastUse time.Time
-	doomed  bool // the database is being destroyed
+	refs     int // callers holding the handle (acquire to release)
+	watchers int // live changes feeds waiting for a commit
+	lastUse  time.Time
+	doomed   bool // the database is being destroyed
 
 	indexes atomic.Pointer[[]storedIndex] // Mango indexes; replaced by the writer
 
@@ -97,11 +99,15 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + u + q
 }
 
+// queueLen is how many writes may wait for the writer before their callers block: the
+// writer takes them all into its next batch anyway.
+const queueLen = 64
+
 func newHandle(name string, cache *docCache) *handle {
 	return &handle{
-		name: name, cache: cache, queue: make(chan *writeOp, 1024), ready: make(chan struct{}),
-		stopping: make(chan struct{}), stopped: make(chan struct{}),
-		dead: make(chan struct{}), drained: make(chan struct{}), wake: make(chan struct{}),
+		name: name, cache: cache, queue: make(chan *writeOp, queueLen), ready: make(chan struct{}),
+		stopping: make(chan struct{}), stopped: make(chan struct{}), dead: make(chan struct{}),
+		drained: make(chan struct{}), gone: make(chan struct{}), wake: make(chan struct{}),
 	}
 }
 
@@ -127,19 +133,16 @@ func (h *handle) open(path string) (err error) {
 	if err = h.initSchema(ctx); err != nil {
 		return err
 	}
-	if h.ws, err = prepareStmts(ctx, h.wconn.PrepareContext); err != nil {
-		return err
-	}
+	h.ws = newStmts(h.wconn)
 	if h.rdb, err = sql.Open("sqlite", dsn(path, true)); err != nil {
 		return fmt.Errorf("embedded: open %s: %w", h.name, err)
 	}
-	// Few readers per database, dropped when unused: thousands of databases may be open.
+	// Few readers per database, closed soon when unused (with the memory of their page caches
+	// and statements): many databases may be open.
 	h.rdb.SetMaxOpenConns(4)
 	h.rdb.SetMaxIdleConns(4)
-	h.rdb.SetConnMaxIdleTime(idleAfter / 2)
-	if h.rs, err = prepareStmts(ctx, h.rdb.PrepareContext); err != nil {
-		return err
-	}
+	h.rdb.SetConnMaxIdleTime(shrinkAfter)
+	h.rs = newStmts(h.rdb)
 	if err = h.wconn.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM docs`).Scan(&h.seq); err != nil {
 		return fmt.Errorf("embedded: open %s: %w", h.name, err)
 	}
@@ -184,6 +187,7 @@ func (h *handle) close() error {
 		close(h.dead)
 		h.cache.forget(h)
 		h.closeErr = h.closeDBs()
+		close(h.gone)
 	})
 	return h.closeErr
 }

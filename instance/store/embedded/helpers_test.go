@@ -81,7 +81,7 @@ func countRows(t testing.TB, kc *kivik.Client, name, table string) int {
 		t.Fatal(err)
 	}
 	dir := kc.DSN()
-	c := newClient(dir)
+	c := newClient(dir, defaultOptions())
 	defer c.Close()
 	h, err := c.acquire(name)
 	if err != nil {

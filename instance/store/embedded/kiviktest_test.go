@@ -116,3 +116,17 @@ func TestKivikSuite(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 	kt.RunSubtests(t, &kt.Context{RW: true, Admin: client, Config: suiteConfig()})
 }
+
+// TestKivikSuiteOneOpenDatabase runs the suite with at most one database open, so that the
+// databases it uses close and re-open all the time: a re-opened database must behave the same.
+func TestKivikSuiteOneOpenDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kiviktest suite skipped in -short mode")
+	}
+	client, err := kivik.New(DriverName, t.TempDir(), OptionMaxOpen(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	kt.RunSubtests(t, &kt.Context{RW: true, Admin: client, Config: suiteConfig()})
+}

@@ -32,7 +32,7 @@ func TestIdleDatabasesAreClosedAndReopened(t *testing.T) {
 	}
 	mustPut(t, kc.DB("idle"), "a", map[string]any{"v": 1})
 	// Reach the driver's client through a second one on the same directory.
-	c := newClient(dir)
+	c := newClient(dir, defaultOptions())
 	t.Cleanup(func() { _ = c.Close() })
 	d := &db{c: c, name: "idle"}
 	if _, err := d.GetRev(ctx, "a", nil); err != nil {
@@ -91,55 +91,85 @@ func TestFileNamesStayInDirectory(t *testing.T) {
 	}
 }
 
-// TestLongpollSurvivesIdleClose closes the database under a waiting longpoll feed: the feed
-// re-opens it and still sees the next write.
-func TestLongpollSurvivesIdleClose(t *testing.T) {
+// TestLongpollKeepsDatabaseOpen: a database a longpoll feed waits on is not idle; if it is
+// closed anyway (here by force), the feed re-opens it and still sees the next write.
+func TestLongpollKeepsDatabaseOpen(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c := newClient(t.TempDir())
-	t.Cleanup(func() { _ = c.Close() })
-	if err := c.CreateDB(ctx, "lp", nil); err != nil {
-		t.Fatal(err)
-	}
-	d := &db{c: c, name: "lp"}
-	feed, err := d.Changes(ctx, kivik.Params(map[string]any{"feed": "longpoll", "since": "now"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan string, 1)
-	go func() {
-		var ch driverChange
-		if err := feed.Next(&ch.Change); err != nil {
-			got <- "error: " + err.Error()
-			return
-		}
-		got <- ch.ID
-	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for !idleOpen(c, "lp") && time.Now().Before(deadline) { // until the feed waits
-		time.Sleep(time.Millisecond)
-	}
-	c.closeIdle(time.Now().Add(time.Hour))
-	if _, err := d.Put(ctx, "x", map[string]any{}, nil); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case id := <-got:
-		if id != "x" {
-			t.Fatalf("feed got %s", id)
-		}
-	case <-ctx.Done():
-		t.Fatal("feed did not wake after the database was re-opened")
+	for _, force := range []bool{false, true} {
+		t.Run(fmt.Sprintf("forced close %v", force), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			o := defaultOptions()
+			o.maxOpen = 1
+			c := newClient(t.TempDir(), o)
+			t.Cleanup(func() { _ = c.Close() })
+			for _, name := range []string{"lp", "other"} {
+				if err := c.CreateDB(ctx, name, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d := &db{c: c, name: "lp"}
+			feed, err := d.Changes(ctx, kivik.Params(map[string]any{"feed": "longpoll", "since": "now"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan string, 1)
+			go func() {
+				var ch driverChange
+				if err := feed.Next(&ch.Change); err != nil {
+					got <- "error: " + err.Error()
+					return
+				}
+				got <- ch.ID
+			}()
+			h := waitWatched(t, c, "lp")
+			if force {
+				c.mu.Lock()
+				c.retireLocked(h)
+				c.mu.Unlock()
+				_ = c.closeRetired(h)
+			} else {
+				c.closeIdle(time.Now().Add(time.Hour))
+				if _, err := (&db{c: c, name: "other"}).Put(ctx, "y", map[string]any{}, nil); err != nil {
+					t.Fatal(err) // opening another database trims beyond maxOpen
+				}
+				c.mu.Lock()
+				still := c.handles["lp"] == h
+				c.mu.Unlock()
+				if !still {
+					t.Fatal("the database a feed waits on was closed")
+				}
+			}
+			if _, err := d.Put(ctx, "x", map[string]any{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case id := <-got:
+				if id != "x" {
+					t.Fatalf("feed got %s", id)
+				}
+			case <-ctx.Done():
+				t.Fatal("feed did not wake")
+			}
+		})
 	}
 }
 
-// idleOpen tells whether database name is open and unused.
-func idleOpen(c *client, name string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	h := c.handles[name]
-	return h != nil && h.refs == 0
+// waitWatched returns the handle of database name once a live feed waits on it.
+func waitWatched(t *testing.T, c *client, name string) *handle {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		h := c.handles[name]
+		watched := h != nil && h.watchers > 0
+		c.mu.Unlock()
+		if watched {
+			return h
+		}
+	}
+	t.Fatal("no feed waits on " + name)
+	return nil
 }
 
 // TestTwoClientsOneDirectory writes through two clients of the same files: sequences stay
@@ -210,8 +240,8 @@ func TestOpensVersion1Files(t *testing.T) {
 func TestOpenDatabasesAreCapped(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := newClient(t.TempDir())
-	c.maxOpen = 3
+	c := newClient(t.TempDir(), defaultOptions())
+	c.opts.maxOpen = 3
 	t.Cleanup(func() { _ = c.Close() })
 	for i := 0; i < 10; i++ {
 		name := fmt.Sprintf("db%d", i)
@@ -223,7 +253,6 @@ func TestOpenDatabasesAreCapped(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c.trim() // CreateDB trims in the background
 	if n := openCount(c); n > 3 {
 		t.Fatalf("%d databases open, want at most 3", n)
 	}

@@ -47,7 +47,7 @@ func TestStatsCountsFollowWrites(t *testing.T) {
 
 func countWhere(t *testing.T, kc *kivik.Client, cond string) int64 {
 	t.Helper()
-	c := newClient(kc.DSN())
+	c := newClient(kc.DSN(), defaultOptions())
 	defer c.Close()
 	h, err := c.acquire("test")
 	if err != nil {

@@ -3,7 +3,6 @@ package embedded
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -38,7 +37,7 @@ func (o getOpts) needsTree() bool {
 // renderer turns stored revisions into CouchDB's JSON documents.
 type renderer struct {
 	ctx   context.Context
-	blobs *sql.Stmt // SELECT data FROM blobs WHERE digest = ?
+	blobs stmt // SELECT data FROM blobs WHERE digest = ?
 }
 
 func writeMember(b *bytes.Buffer, key string, v any) {

@@ -54,9 +54,15 @@ func (h *handle) submit(ctx context.Context, fn func(w *wtx) error) error {
 	}
 }
 
+// shrinkAfter is how long a database goes unused before it gives back the memory it can:
+// the writer's page cache, and the read pool's connections.
+const shrinkAfter = 5 * time.Second
+
 func (h *handle) writer() {
 	defer close(h.stopped)
 	sp, err := prepareSavepoints(h.wconn)
+	shrink := time.NewTimer(shrinkAfter)
+	defer shrink.Stop()
 	for {
 		select {
 		case op := <-h.queue:
@@ -66,6 +72,10 @@ func (h *handle) writer() {
 				continue
 			}
 			h.commit(batch, sp)
+			shrink.Reset(shrinkAfter)
+		case <-shrink.C:
+			// Frees the page cache; the next write reads its pages again from the OS's cache.
+			_, _ = h.wconn.ExecContext(context.Background(), "PRAGMA shrink_memory") // only memory is at stake
 		case <-h.stopping:
 			for {
 				select {
