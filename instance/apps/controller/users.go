@@ -153,16 +153,19 @@ func chownTree(dir string, uid, gid int) error {
 }
 
 // killUser kills every process whose real or effective uid is uid, until none is left (a
-// process may fork while the list is read). Only for users of a single app.
+// process may fork while the list is read, and a killed one takes a moment to exit on a busy
+// machine), for up to five seconds. Only for users of a single app.
 func killUser(uid int) {
-	for range 10 {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
 		pids := processesOf(uid)
-		if len(pids) == 0 {
+		if len(pids) == 0 || time.Now().After(deadline) {
 			return
 		}
 		for _, pid := range pids {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
