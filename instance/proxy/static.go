@@ -115,7 +115,7 @@ func (s *Static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	session := s.app.Gate != nil && s.app.Gate(r)
 	if !session && !s.app.Manifest.IsPublic(r.URL.Path) {
-		if !isNavigation(r) {
+		if !IsNavigation(r) {
 			// A browser would refuse to follow a redirect to the login page for a
 			// subresource (the CSP does not allow the instance) and log an error.
 			w.Header()["Cache-Control"] = hdrNoStore
@@ -132,10 +132,10 @@ func (s *Static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r, name, session)
 }
 
-// isNavigation reports whether r may be a browser's navigation to a page, as opposed to a
+// IsNavigation reports whether r may be a browser's navigation to a page, as opposed to a
 // script's fetch or a subresource (an image, a stylesheet, the favicon): Sec-Fetch-Mode is
 // absent or "navigate", and Sec-Fetch-Dest absent or "document".
-func isNavigation(r *http.Request) bool {
+func IsNavigation(r *http.Request) bool {
 	mode, dest := r.Header.Get("Sec-Fetch-Mode"), r.Header.Get("Sec-Fetch-Dest")
 	return (mode == "" || mode == "navigate") && (dest == "" || dest == "document")
 }

@@ -98,7 +98,7 @@ func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, m *mani
 	slug := in.Slug
 	origin := scheme + "://" + inst.Domain
 	st, err := proxy.NewStatic(proxy.StaticApp{
-		Dir: dir, Root: root, Manifest: m, Instance: origin, TreeHash: in.Tree,
+		Dir: dir, Root: root, Manifest: m, Instance: origin, TreeHash: in.Tree, Cache: rt.files,
 		LoginURL: origin + "/apps/" + slug + "/open",
 		Gate:     func(r *http.Request) bool { return rt.home.AppGate(r, inst, slug) },
 		TokenFor: func(*http.Request) (string, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/apps/controller"
 	"github.com/hearth-cloud/hearth/instance/home"
+	"github.com/hearth-cloud/hearth/instance/proxy"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 	"github.com/hearth-cloud/hearth/registry/manifest"
 )
@@ -109,7 +110,7 @@ func (rt *Runtime) serveNode(c *gin.Context, inst *tenants.Instance, in *apps.In
 	}
 	r := c.Request
 	if !rt.home.AppGate(r, inst, in.Slug) && !m.IsPublic(r.URL.Path) {
-		if !navigation(r) {
+		if !proxy.IsNavigation(r) {
 			c.JSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "Open the app from your Hearth to log in."})
 			return
 		}
@@ -126,12 +127,6 @@ func (rt *Runtime) serveNode(c *gin.Context, inst *tenants.Instance, in *apps.In
 	}
 	home.StripAppCookie(r)
 	h.ServeHTTP(c.Writer, r)
-}
-
-// navigation reports whether r is a browser loading a page (not a script's fetch, an image…).
-func navigation(r *http.Request) bool {
-	mode, dest := r.Header.Get("Sec-Fetch-Mode"), r.Header.Get("Sec-Fetch-Dest")
-	return (mode == "" || mode == "navigate") && (dest == "" || dest == "document")
 }
 
 func (rt *Runtime) nodeHandlerFor(inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) (http.Handler, error) {

@@ -22,6 +22,7 @@ import (
 	"github.com/hearth-cloud/hearth/instance/datasys"
 	"github.com/hearth-cloud/hearth/instance/home"
 	"github.com/hearth-cloud/hearth/instance/owner"
+	"github.com/hearth-cloud/hearth/instance/proxy"
 	"github.com/hearth-cloud/hearth/instance/store"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 	"github.com/hearth-cloud/hearth/registry/gitsource"
@@ -70,7 +71,8 @@ type Runtime struct {
 
 	appServers appServers
 	nodes      nodeApps
-	manifests  sync.Map // tree hash → *manifest.Manifest: parsed once per installed version
+	manifests  sync.Map         // tree hash → *manifest.Manifest: parsed once per installed version
+	files      *proxy.FileCache // small files of installed trees, shared by every instance
 }
 
 // New opens storage and the instance registry. Close releases them.
@@ -88,7 +90,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
 		return nil, err
 	}
 	rt := &Runtime{cfg: cfg, log: log, client: client, dbs: &store.DBs{Client: client}, secret: secret,
-		hasher: owner.NewHasher(owner.DefaultParams(), 2), throttle: owner.NewThrottle(0)}
+		hasher: owner.NewHasher(owner.DefaultParams(), 2), throttle: owner.NewThrottle(0),
+		files: proxy.NewFileCache(proxy.DefaultFileCacheSize)}
 	if rt.events, err = openEvents(ctx, cfg.RedisURL, log); err != nil {
 		_ = client.Close()
 		return nil, err
