@@ -143,8 +143,49 @@ func (h *Home) AppGate(r *http.Request, inst *tenants.Instance, slug string) boo
 	if v == "" {
 		return false
 	}
-	c, ok := verifyClaim(inst, "app", slug, v, time.Now())
-	return ok && h.ownerAlive(r.Context(), inst, c.sid)
+	now := time.Now()
+	key := inst.ID + "|" + slug + "|" + v
+	sid, ok := h.cookies.get(key, now)
+	if !ok {
+		c, valid := verifyClaim(inst, "app", slug, v, now)
+		if !valid {
+			return false
+		}
+		sid = c.sid
+		h.cookies.put(key, sid, c.expires)
+	}
+	return h.ownerAlive(r.Context(), inst, sid)
+}
+
+// verifiedCookies remembers app session cookies whose signature was checked, with their
+// owner's session and expiry, so that each request of a page's many does not redo the HMAC.
+type verifiedCookies struct {
+	mu sync.Mutex
+	m  map[string]verifiedCookie // guarded by mu
+}
+
+type verifiedCookie struct {
+	sid     string
+	expires time.Time
+}
+
+func (v *verifiedCookies) get(key string, now time.Time) (string, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	e, ok := v.m[key]
+	if !ok || !now.Before(e.expires) {
+		return "", false
+	}
+	return e.sid, true
+}
+
+func (v *verifiedCookies) put(key, sid string, expires time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= maxAlive {
+		v.m = map[string]verifiedCookie{}
+	}
+	v.m[key] = verifiedCookie{sid: sid, expires: expires}
 }
 
 // StripAppCookie removes the app session cookie from a request before it goes to an app, and

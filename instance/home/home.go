@@ -71,9 +71,10 @@ type Config struct {
 
 // Home serves the pages. Build it with New.
 type Home struct {
-	cfg   Config
-	alive aliveCache
-	codes usedCodes
+	cfg     Config
+	alive   aliveCache
+	codes   usedCodes
+	cookies verifiedCookies
 }
 
 // New returns the pages of cfg.
