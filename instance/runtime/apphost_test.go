@@ -18,7 +18,7 @@ import (
 )
 
 // fixtureRepo turns a fixture app of testdata/apps into a Git repository served over HTTP.
-func fixtureRepo(t *testing.T, name string) string {
+func fixtureRepo(t testing.TB, name string) string {
 	t.Helper()
 	root := filepath.Join("..", "..", "testdata", "apps", name)
 	files := map[string]string{}

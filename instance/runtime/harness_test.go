@@ -33,7 +33,7 @@ func testLogger() *slog.Logger {
 }
 
 // start runs a runtime with cfg (DataDir defaults to a temporary directory) until the test ends.
-func start(t *testing.T, cfg runtime.Config) *harness {
+func start(t testing.TB, cfg runtime.Config) *harness {
 	t.Helper()
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
@@ -81,7 +81,7 @@ func start(t *testing.T, cfg runtime.Config) *harness {
 	return h
 }
 
-func (h *harness) addInstance(t *testing.T, domain string) {
+func (h *harness) addInstance(t testing.TB, domain string) {
 	t.Helper()
 	if _, err := h.admin.AddInstance(context.Background(), domain); err != nil {
 		t.Fatalf("add instance %s: %v", domain, err)

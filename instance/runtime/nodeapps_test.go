@@ -16,7 +16,7 @@ import (
 )
 
 // installViaAdmin installs the app at repo on domain, accepting its permissions.
-func installViaAdmin(t *testing.T, h *harness, domain, repo string) error {
+func installViaAdmin(t testing.TB, h *harness, domain, repo string) error {
 	t.Helper()
 	ctx := context.Background()
 	plan, err := h.admin.PrepareApp(ctx, domain, apps.Source{URL: repo, Ref: "v1.0.0"})
