@@ -94,7 +94,7 @@ func ensureFirstInstance(ctx context.Context, rt *runtime.Runtime, domain string
 	}
 	welcome := fmt.Sprintf("Log in at %s://%s/", scheme, domain)
 	if inst, err := rt.Instances().Get(ctx, domain); err == nil {
-		link, _, err := rt.NewOnboarding(ctx, inst, false)
+		link, _, err := rt.FirstOnboarding(ctx, inst)
 		switch {
 		case err == nil:
 			welcome = "Open this one-time link to set your passphrase:\n  " + link

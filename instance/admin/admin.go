@@ -86,6 +86,8 @@ type Server struct {
 	// Onboarding issues the one-time link that lets its holder set the owner's passphrase of an
 	// instance (reset: forget the current passphrase and two-factor first).
 	Onboarding func(ctx context.Context, inst *tenants.Instance, reset bool) (link string, expires time.Time, err error)
+	// FirstOnboarding issues the link given when an instance is created.
+	FirstOnboarding func(ctx context.Context, inst *tenants.Instance) (link string, expires time.Time, err error)
 	// AppInstalled prepares an installed or updated app to run; AppRemoved lets go of it.
 	AppInstalled func(ctx context.Context, inst *tenants.Instance, in *apps.Installed) error
 	AppRemoved   func(ctx context.Context, inst *tenants.Instance, slug string, deleteData bool)

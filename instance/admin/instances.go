@@ -35,8 +35,8 @@ func (s *Server) addInstance(c *gin.Context) error {
 		return err
 	}
 	v := view(inst)
-	if s.Onboarding != nil {
-		link, exp, err := s.Onboarding(c.Request.Context(), inst, false)
+	if s.FirstOnboarding != nil {
+		link, exp, err := s.FirstOnboarding(c.Request.Context(), inst)
 		if err != nil {
 			return fmt.Errorf("instance %s added, but its onboarding link was not issued (ask for one again): %w", inst.Domain, err)
 		}

@@ -39,12 +39,17 @@ func (h *Home) onboardingForm(q *req) error {
 		return seeOther(q, "/login")
 	}
 	token := q.c.Query("token")
-	if token == "" || !st.OnboardingPending {
-		v := q.view("Welcome", nil)
-		if token != "" {
-			v.Error = "This onboarding link is not valid any more."
+	if token == "" {
+		h.render(q, http.StatusOK, "welcome", q.view("Welcome", nil))
+		return nil
+	}
+	if err := q.owner.CheckOnboarding(q.ctx(), token); err != nil {
+		if !errors.Is(err, owner.ErrBadToken) && !errors.Is(err, owner.ErrTokenExpired) {
+			return err
 		}
-		h.render(q, http.StatusOK, "welcome", v)
+		v := q.view("Welcome", nil)
+		v.Error = clean(err)
+		h.render(q, http.StatusForbidden, "welcome", v)
 		return nil
 	}
 	h.render(q, http.StatusOK, "onboarding", q.view("Welcome", onboardingData{Token: token}))

@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"net/http"
 	"time"
 
@@ -20,30 +22,39 @@ import (
 // reach it.
 const ownerDBSuffix = "_owner"
 
-// ownerOf returns the owner of inst, keeping their account in the instance's owner database.
-func (rt *Runtime) ownerOf(ctx context.Context, inst *tenants.Instance) (*owner.Owner, error) {
-	db, _, err := rt.dbs.Open(ctx, store.InstancePrefix(inst.ID)+ownerDBSuffix, true)
-	if err != nil {
-		return nil, err
-	}
-	return owner.New(owner.Config{Store: owner.KivikStore{DB: db}, Instance: inst.ID, Label: inst.Domain,
-		Hasher: rt.hasher, Throttle: rt.throttle})
+// ownerOf returns the owner of inst, keeping their account in the instance's owner database
+// (created by the first write: an instance nobody claimed yet costs no database).
+func (rt *Runtime) ownerOf(_ context.Context, inst *tenants.Instance) (*owner.Owner, error) {
+	key := hmac.New(sha256.New, inst.Secret)
+	key.Write([]byte("hearth-owner-onboarding"))
+	return owner.New(owner.Config{Store: owner.KivikStore{DB: rt.client.DB(store.InstancePrefix(inst.ID) + ownerDBSuffix)},
+		Instance: inst.ID, Label: inst.Domain, Secret: key.Sum(nil), Hasher: rt.hasher, Throttle: rt.throttle})
 }
 
 // NewOnboarding issues a one-time link that lets its holder set the owner's passphrase of
-// inst; reset first forgets the passphrase and two-factor (a lost passphrase).
+// inst, and voids the links given before; reset first forgets the passphrase and two-factor
+// (a lost passphrase).
 func (rt *Runtime) NewOnboarding(ctx context.Context, inst *tenants.Instance, reset bool) (string, time.Time, error) {
+	return rt.onboardingLink(ctx, inst, func(o *owner.Owner) (string, time.Time, error) {
+		if reset {
+			return o.Reset(ctx)
+		}
+		return o.NewOnboarding(ctx)
+	})
+}
+
+// FirstOnboarding issues the link given when an instance is created: signed, it is not
+// stored, so that creating an instance writes nothing but its record.
+func (rt *Runtime) FirstOnboarding(ctx context.Context, inst *tenants.Instance) (string, time.Time, error) {
+	return rt.onboardingLink(ctx, inst, func(o *owner.Owner) (string, time.Time, error) { return o.SignedOnboarding(ctx) })
+}
+
+func (rt *Runtime) onboardingLink(ctx context.Context, inst *tenants.Instance, issue func(*owner.Owner) (string, time.Time, error)) (string, time.Time, error) {
 	o, err := rt.ownerOf(ctx, inst)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	var token string
-	var expires time.Time
-	if reset {
-		token, expires, err = o.Reset(ctx)
-	} else {
-		token, expires, err = o.NewOnboarding(ctx)
-	}
+	token, expires, err := issue(o)
 	if err != nil {
 		return "", time.Time{}, err
 	}

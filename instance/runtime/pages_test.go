@@ -300,3 +300,33 @@ func TestLoginThrottled(t *testing.T) {
 		t.Errorf("right passphrase while throttled: %d", p.status)
 	}
 }
+
+// The link given when an instance is created is signed, not stored: it works, and a link asked
+// for later voids it.
+func TestFirstOnboardingLink(t *testing.T) {
+	h := start(t, runtime.Config{})
+	ctx := context.Background()
+	first, err := h.admin.AddInstance(ctx, "alice.test")
+	if err != nil || first.Onboarding == nil {
+		t.Fatalf("add: %+v %v", first, err)
+	}
+	second, err := h.admin.AddInstance(ctx, "bob.test")
+	if err != nil || second.Onboarding == nil {
+		t.Fatalf("add: %+v %v", second, err)
+	}
+	// Alice's link works.
+	b := h.browser(t)
+	if p := b.get(first.Onboarding.URL); p.status != 200 || !strings.Contains(p.body, `id="onboarding"`) {
+		t.Fatalf("first link: %d %s", p.status, p.body)
+	}
+	// Bob's link on Alice's instance does not; and once a new link is issued, Bob's first dies.
+	if p := b.get(strings.Replace(second.Onboarding.URL, "bob.test", "alice.test", 1)); p.status != http.StatusForbidden {
+		t.Errorf("Bob's link on Alice's instance: %d", p.status)
+	}
+	if _, err := h.admin.Onboarding(ctx, "bob.test", false); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get(second.Onboarding.URL); p.status != http.StatusForbidden {
+		t.Errorf("a first link after a new one was issued: %d", p.status)
+	}
+}

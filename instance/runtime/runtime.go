@@ -129,7 +129,7 @@ func (rt *Runtime) AdminSecret() string { return rt.secret }
 // Admin returns the admin API's handler.
 func (rt *Runtime) Admin() http.Handler {
 	return (&admin.Server{Secret: rt.secret, Instances: rt.tenants, Data: rt, Apps: rt.apps,
-		RemoveDoctype: rt.destroyDoctype, Onboarding: rt.NewOnboarding, AppInstalled: rt.appInstalled,
+		RemoveDoctype: rt.destroyDoctype, Onboarding: rt.NewOnboarding, FirstOnboarding: rt.FirstOnboarding, AppInstalled: rt.appInstalled,
 		AppRemoved: rt.appRemoved, Log: rt.log}).Handler()
 }
 
