@@ -99,8 +99,10 @@ func (p *proc) newProxy() *httputil.ReverseProxy {
 			pr.SetXForwarded()
 			pr.Out.Host = pr.In.Host
 		},
-		Transport:     p.transport,
-		FlushInterval: -1,
+		Transport: p.transport,
+		// Responses of unknown length (streams) are flushed as they come whatever this says;
+		// the others need no flushing.
+		FlushInterval: 0,
 		BufferPool:    proxyBuffers{},
 		ErrorLog:      slog.NewLogLogger(p.c.log.Handler(), slog.LevelWarn),
 		ErrorHandler:  p.proxyError,

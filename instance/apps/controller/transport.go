@@ -2,11 +2,14 @@ package controller
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"mime"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -110,14 +113,59 @@ func (t *socketTransport) exchange(req *http.Request, sc *sockConn) (*http.Respo
 		return resp, nil
 	}
 	keep := !resp.Close && !req.Close
-	resp.Body = &pooledBody{ReadCloser: resp.Body, t: t, sc: sc, keep: keep, stop: func() bool {
+	pb := &pooledBody{ReadCloser: resp.Body, r: resp.Body, t: t, sc: sc, keep: keep, stop: func() bool {
 		stopped := stop()
 		cmu.Lock()
 		defer cmu.Unlock()
 		return stopped && !cancelled
 	}}
+	resp.Body = pb
+	if resp.ContentLength == -1 && req.Method != http.MethodHead && !streaming(resp) {
+		pb.readAhead(resp, sc.br)
+	}
 	return resp, nil
 }
+
+// maxReadAhead bounds what readAhead keeps in memory.
+const maxReadAhead = 64 << 10
+
+// streaming reports whether a response is a stream its client reads as it comes.
+func streaming(resp *http.Response) bool {
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return ct == "text/event-stream"
+}
+
+// readAhead reads the part of a body without a length (chunked, as Node sends) that has
+// already arrived. When that is the whole body, the response gets its length: the proxy then
+// answers it in one write instead of flushing each chunk as it would for a stream of unknown
+// length. It never waits for data that has not arrived.
+func (b *pooledBody) readAhead(resp *http.Response, br *bufio.Reader) {
+	var got []byte
+	buf := bufPool.Get().([]byte)
+	defer bufPool.Put(buf)
+	for br.Buffered() > 0 && len(got) < maxReadAhead {
+		n, err := b.ReadCloser.Read(buf)
+		got = append(got, buf[:n]...)
+		if errors.Is(err, io.EOF) {
+			b.r, b.eof = bytes.NewReader(got), false
+			resp.ContentLength = int64(len(got))
+			resp.TransferEncoding = nil
+			resp.Header.Set("Content-Length", strconv.Itoa(len(got)))
+			return
+		}
+		if err != nil {
+			b.r = io.MultiReader(bytes.NewReader(got), errReader{err})
+			return
+		}
+	}
+	if len(got) > 0 {
+		b.r = io.MultiReader(bytes.NewReader(got), b.ReadCloser)
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // get returns an idle connection or a new one, and whether it was reused.
 func (t *socketTransport) get(ctx context.Context) (*sockConn, bool, error) {
@@ -174,17 +222,18 @@ func (t *socketTransport) CloseIdleConnections() {
 
 // pooledBody is a response body that gives its connection back when read to its end.
 type pooledBody struct {
-	io.ReadCloser
-	t    *socketTransport
-	sc   *sockConn
-	keep bool
-	eof  bool
-	stop func() bool // ends the cancellation watch; false if it already fired
-	once sync.Once
+	io.ReadCloser           // the body as read from the connection
+	r             io.Reader // what Read returns: the body, or what readAhead kept of it first
+	t             *socketTransport
+	sc            *sockConn
+	keep          bool
+	eof           bool
+	stop          func() bool // ends the cancellation watch; false if it already fired
+	once          sync.Once
 }
 
 func (b *pooledBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
+	n, err := b.r.Read(p)
 	if errors.Is(err, io.EOF) {
 		b.eof = true
 	}

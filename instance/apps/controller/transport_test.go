@@ -159,3 +159,58 @@ func TestSocketTransportDropsAConnectionLeftInTheMiddle(t *testing.T) {
 		t.Fatal("a cancelled request did not return")
 	}
 }
+
+func TestSocketTransportGivesSmallChunkedBodiesTheirLength(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	path, _ := unixServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/small":
+			w.Header().Set("Transfer-Encoding", "chunked") // chunked, sent whole at the end, as Node's res.end does
+			w.Write([]byte("small body"))
+		case "/stream":
+			w.Write([]byte("first"))
+			w.(http.Flusher).Flush()
+			<-release // the rest comes later: the transport must not wait for it
+			w.Write([]byte(" then more"))
+		case "/events":
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Write([]byte("data: x\n\n"))
+			w.(http.Flusher).Flush() // chunked, like a stream
+		}
+	}), true)
+	tr := newTransport(path)
+	req, _ := http.NewRequest("GET", "http://app/small", nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "small body" || resp.ContentLength != int64(len("small body")) || resp.Header.Get("Content-Length") != "10" {
+		t.Errorf("small chunked body: %q, length %d %q", b, resp.ContentLength, resp.Header.Get("Content-Length"))
+	}
+	req, _ = http.NewRequest("GET", "http://app/stream", nil)
+	resp, err = tr.RoundTrip(req) // returns with the first part only
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.ContentLength != -1 {
+		t.Errorf("an unfinished stream got a length: %d", resp.ContentLength)
+	}
+	close(release)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "first then more" {
+		t.Errorf("stream: %q", b)
+	}
+	req, _ = http.NewRequest("GET", "http://app/events", nil)
+	resp, err = tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ContentLength != -1 {
+		t.Errorf("an event stream got a length: %d", resp.ContentLength)
+	}
+}
