@@ -162,6 +162,22 @@ func (h *handle) initSchema(ctx context.Context) error {
 	if version >= schemaVersion {
 		return nil
 	}
+	// One transaction, so one sync: creating a database costs little more than a write.
+	if _, err := h.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("embedded: create schema of %s: %w", h.name, err)
+	}
+	if err := h.upgradeSchema(ctx); err != nil {
+		_, _ = h.wconn.ExecContext(ctx, "ROLLBACK") // the error above is the one to report
+		return fmt.Errorf("embedded: create schema of %s: %w", h.name, err)
+	}
+	if _, err := h.wconn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("embedded: create schema of %s: %w", h.name, err)
+	}
+	return nil
+}
+
+// upgradeSchema brings the file to schemaVersion, inside a transaction.
+func (h *handle) upgradeSchema(ctx context.Context) error {
 	// Files of version 1 may have the first mango_indexes table, which had no id and held
 	// definitions that were never used: it is replaced.
 	var hasID int
@@ -173,10 +189,7 @@ func (h *handle) initSchema(ctx context.Context) error {
 	if err == nil {
 		_, err = h.wconn.ExecContext(ctx, schema)
 	}
-	if err != nil {
-		return fmt.Errorf("embedded: create schema of %s: %w", h.name, err)
-	}
-	return nil
+	return err
 }
 
 // close stops the writer (answering queued writes with errClosed) and closes the connections.
