@@ -94,6 +94,18 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#new-note button")), // a click, so that the app's submit handler runs
 		chromedp.WaitVisible((`//li[text()="written in the app"]`)),
 	)
+	// The page renews its token from the instance with the owner's cookie (same-site,
+	// credentialed, CORS for this origin only), as hearth.js does when it expires.
+	renewed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(hearth.instance + "/apps/notes/token",
+		{credentials: "include", cache: "no-store"}).then(r => r.json()).then(b => typeof b.token === "string" && b.token.length > 20 ? "renewed" : JSON.stringify(b))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || renewed != "renewed" {
+		t.Fatalf("token renewal from the app's page: %q %v", renewed, err)
+	}
+	// The page cannot read any cookie: the owner's is on the instance, the app's is HttpOnly.
+	if cookies, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.cookie")); err != nil || cookies != "" {
+		t.Errorf("document.cookie on the app's origin: %q %v", cookies, err)
+	}
 	// A note written by another client arrives through realtime, without a reload.
 	tok := h.token(t, domain, "io.hearth.notes")
 	if st, _ := h.do(t, "POST", origin+"/data/io.hearth.notes/", tok, map[string]any{"title": "written elsewhere"}); st != http.StatusCreated {
