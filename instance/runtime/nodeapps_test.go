@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/runtime"
@@ -151,5 +154,60 @@ http.createServer((req, res) => {
 		if got.status != 200 || !strings.HasPrefix(got.body, "ERR EACCES") {
 			t.Errorf("the app read %s: %d %q", p, got.status, got.body)
 		}
+	}
+}
+
+// TestNodeAppWebSocketAndCookies opens a WebSocket to a node app through the runtime, and checks
+// what reaches the app: its own cookies, never the session's.
+func TestNodeAppWebSocketAndCookies(t *testing.T) {
+	h := start(t, runtime.Config{AllowPrivateGit: true})
+	h.addInstance(t, "alice.test")
+	b := onboard(t, h, "alice.test")
+	files := map[string]string{"hearth.json": `{"slug": "probe", "name": "Probe", "version": "1.0.0", "kind": "node",
+		"node": {"start": ["node", "server.js"]}}`}
+	for _, name := range []string{"server.js", "package.json", "package-lock.json"} {
+		raw, err := os.ReadFile(filepath.Join("..", "apps", "controller", "testdata", "probe", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(raw)
+	}
+	repo := testsvc.GitRepo(t, files, "v1.0.0")
+	if err := installViaAdmin(t, h, "alice.test", testsvc.GitHTTP(t, filepath.Dir(repo))+"/"+filepath.Base(repo)); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.openApp("http://probe.alice.test/"); p.status != 200 || !strings.Contains(p.body, "probe ok") {
+		t.Fatalf("open: %d %s", p.status, p.body)
+	}
+	u, _ := url.Parse("http://probe.alice.test/")
+	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "theme", Value: "dark"}})
+	p := b.get("http://probe.alice.test/headers")
+	if !strings.Contains(p.body, "theme=dark") || strings.Contains(p.body, "hearth_app") {
+		t.Errorf("cookies reaching the app: %s", p.body)
+	}
+
+	var cookie string
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == "hearth_app" {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	hdr := http.Header{"Cookie": {cookie}}
+	conn, resp, err := websocket.Dial(ctx, "ws://probe.alice.test/echo", &websocket.DialOptions{HTTPClient: h.client, HTTPHeader: hdr, Host: "probe.alice.test"})
+	if err != nil {
+		t.Fatalf("WebSocket through the runtime: %v (%v)", err, resp)
+	}
+	defer conn.CloseNow()
+	if err := conn.Write(ctx, websocket.MessageText, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := conn.Read(ctx); err != nil || string(msg) != "hello" {
+		t.Fatalf("echo: %q %v", msg, err)
+	}
+	// Without the session, no WebSocket.
+	if _, resp, err := websocket.Dial(ctx, "ws://probe.alice.test/echo", &websocket.DialOptions{HTTPClient: h.client}); err == nil || resp == nil || resp.StatusCode == http.StatusSwitchingProtocols {
+		t.Errorf("WebSocket without a session: %v %v", resp, err)
 	}
 }
