@@ -330,3 +330,51 @@ func TestFirstOnboardingLink(t *testing.T) {
 		t.Errorf("a first link after a new one was issued: %d", p.status)
 	}
 }
+
+// TestOwnerPagesRefuseBadInput sends what a confused or hostile owner's browser might: every
+// answer is a page saying what is wrong, never a server error.
+func TestOwnerPagesRefuseBadInput(t *testing.T) {
+	h := start(t, runtime.Config{})
+	h.addInstance(t, "alice.test")
+	b := onboard(t, h, "alice.test")
+	home := b.get("http://alice.test/")
+	settings := b.get("http://alice.test/settings")
+	posts := []struct {
+		path string
+		from page
+		form url.Values
+	}{
+		{"/apps/install", home, url.Values{"url": {""}}},
+		{"/apps/install", home, url.Values{"url": {"not a url"}}},
+		{"/apps/install", home, url.Values{"url": {"ftp://example.org/x.git"}}},
+		{"/apps/install", home, url.Values{"url": {"http://127.0.0.1:1/x.git"}}},
+		{"/apps/plans/nope", home, url.Values{}},
+		{"/apps/ghost/update", home, url.Values{}},
+		{"/apps/ghost/remove", home, url.Values{}},
+		{"/settings/sessions/nope/revoke", settings, url.Values{}},
+		{"/settings/totp/confirm", settings, url.Values{"code": {"123456"}}},
+		{"/settings/totp/disable", settings, url.Values{"passphrase": {passphrase}}},
+		{"/settings/recovery-codes", settings, url.Values{"passphrase": {"wrong passphrase!"}}},
+		{"/settings/passphrase", settings, url.Values{"current": {passphrase}, "next": {"short"}, "confirm": {"short"}}},
+	}
+	for _, p := range posts {
+		got := b.post("http://alice.test"+p.path, p.from, p.form)
+		if got.status >= 500 || (got.status == 200 && !strings.Contains(got.body, `id="error"`) && !strings.Contains(got.body, "logged out")) {
+			t.Errorf("POST %s %v: %d %.300s", p.path, p.form, got.status, got.body)
+		}
+	}
+	for _, path := range []string{"/apps/ghost", "/apps/ghost/icon", "/apps/plans/nope", "/apps/ghost/open", "/onboarding?token=x", "/login?next=//evil.example/"} {
+		if got := b.get("http://alice.test" + path); got.status >= 500 {
+			t.Errorf("GET %s: %d %.300s", path, got.status, got.body)
+		}
+	}
+	// A login's next never leaves the instance or its apps.
+	for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)", "http://notes.evil.test/"} {
+		other := h.browser(t)
+		login := other.get("http://alice.test/login")
+		p := other.post("http://alice.test/login", login, url.Values{"passphrase": {passphrase}, "next": {next}})
+		if p.status != http.StatusSeeOther || p.location() != "/" {
+			t.Errorf("login with next %q went to %q", next, p.location())
+		}
+	}
+}
