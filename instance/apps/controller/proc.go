@@ -34,6 +34,7 @@ type proc struct {
 	backoff             time.Duration
 	retryAt             time.Time
 	startedAt, lastUsed time.Time
+	idleSince           time.Time // real time the last request ended; guarded by mu
 	lastExit, lastError string
 	removed             bool
 }
@@ -81,7 +82,6 @@ func (p *proc) acquire(ctx context.Context, app App) error {
 		case StateRunning:
 			if p.app.Tree == app.Tree {
 				p.active++
-				p.stopIdleLocked()
 				p.mu.Unlock()
 				return nil
 			}
@@ -120,22 +120,36 @@ func (p *proc) release() {
 	defer p.mu.Unlock()
 	p.active--
 	p.lastUsed = p.c.now()
-	if p.active == 0 && p.state == StateRunning {
-		p.armIdleLocked()
+	if p.active == 0 {
+		p.idleSince = time.Now()
 	}
 }
 
+// armIdleLocked starts the idle watch of a running app: one timer for the app's life, which
+// looks at when the last request ended (requests touch no timer: that is the hot path), stops
+// the app once it has been idle for IdleTimeout, and otherwise waits again.
 func (p *proc) armIdleLocked() {
 	p.stopIdleLocked()
 	gen := p.idleGen
-	p.idle = time.AfterFunc(p.c.cfg.IdleTimeout, func() {
+	p.idleSince = time.Now()
+	var t *time.Timer
+	t = time.AfterFunc(p.c.cfg.IdleTimeout, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if gen == p.idleGen && p.state == StateRunning && p.active == 0 {
-			p.logs.note("no request for %s: stopping", p.c.cfg.IdleTimeout)
-			p.stopLocked()
+		if gen != p.idleGen || p.state != StateRunning {
+			return
 		}
+		wait := p.c.cfg.IdleTimeout
+		if p.active == 0 {
+			if wait -= time.Since(p.idleSince); wait <= 0 {
+				p.logs.note("no request for %s: stopping", p.c.cfg.IdleTimeout)
+				p.stopLocked()
+				return
+			}
+		}
+		t.Reset(wait)
 	})
+	p.idle = t
 }
 
 func (p *proc) stopIdleLocked() {
