@@ -4,12 +4,14 @@
 package apps
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/hearth-cloud/hearth/registry/archive"
 	"github.com/hearth-cloud/hearth/registry/gitsource"
 	"github.com/hearth-cloud/hearth/registry/manifest"
 )
@@ -23,11 +25,16 @@ var (
 	ErrManifest     = errors.New("apps: invalid manifest")
 )
 
-// Source is where an app's files come from: a Git repository at a tag, branch or commit. (A
-// registry archive will be another kind of source.)
+// Source is where an app's files come from: a Git repository at a tag, branch or commit, or a
+// registry's archive of it.
 type Source struct {
 	URL string `json:"url"`
 	Ref string `json:"ref,omitempty"` // empty: the default branch
+	// Archive, when set, is the URL of an archive of the app (registry/archive's format) whose
+	// sha256 must be SHA256: the files come from it, and URL only names the repository it was
+	// built from, for the owner to see.
+	Archive string `json:"archive,omitempty"`
+	SHA256  string `json:"sha256,omitempty"`
 }
 
 // Fetcher gets the files of a source.
@@ -35,12 +42,26 @@ type Fetcher interface {
 	Fetch(ctx context.Context, src Source) (*gitsource.Snapshot, error)
 }
 
-// GitFetcher fetches sources from Git under a policy that refuses hostile URLs and trees.
-type GitFetcher struct{ Policy gitsource.Policy }
+// RemoteFetcher fetches sources from Git, or archives over HTTP, under a policy that refuses
+// hostile URLs and trees; an archive is checked against its hash before it is opened, and its
+// files exactly as a Git tree's.
+type RemoteFetcher struct{ Policy gitsource.Policy }
 
 // Fetch implements Fetcher.
-func (g GitFetcher) Fetch(ctx context.Context, src Source) (*gitsource.Snapshot, error) {
-	return gitsource.Fetch(ctx, src.URL, src.Ref, g.Policy)
+func (g RemoteFetcher) Fetch(ctx context.Context, src Source) (*gitsource.Snapshot, error) {
+	if src.Archive == "" {
+		return gitsource.Fetch(ctx, src.URL, src.Ref, g.Policy)
+	}
+	data, err := gitsource.Get(ctx, src.Archive, g.Policy)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := archive.Read(bytes.NewReader(data), src.SHA256, g.Policy)
+	if err != nil {
+		return nil, err
+	}
+	snap.URL, snap.Ref = src.URL, src.Ref
+	return snap, nil
 }
 
 // Installed is an app installed on an instance.

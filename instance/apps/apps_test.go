@@ -58,7 +58,7 @@ func newFixture(t *testing.T) *fixture {
 	}, "v1.0.0")
 	base := testsvc.GitHTTP(t, filepath.Dir(repo))
 	svc := &apps.Service{
-		Fetcher: apps.GitFetcher{Policy: gitsource.Policy{AllowPrivate: true}},
+		Fetcher: apps.RemoteFetcher{Policy: gitsource.Policy{AllowPrivate: true}},
 		Trees:   gitsource.TreeStore{Dir: t.TempDir()},
 		Records: records{client},
 	}
@@ -173,7 +173,7 @@ func TestPrepareRefuses(t *testing.T) {
 	brokenURL := testsvc.GitHTTP(t, filepath.Dir(broken)) + "/" + filepath.Base(broken)
 	none := testsvc.GitRepo(t, map[string]string{"index.html": "x"})
 	noneURL := testsvc.GitHTTP(t, filepath.Dir(none)) + "/" + filepath.Base(none)
-	strict := &apps.Service{Fetcher: apps.GitFetcher{}, Trees: f.svc.Trees, Records: f.svc.Records}
+	strict := &apps.Service{Fetcher: apps.RemoteFetcher{}, Trees: f.svc.Trees, Records: f.svc.Records}
 	tests := []struct {
 		name string
 		svc  *apps.Service

@@ -28,6 +28,9 @@ func (s *Service) Update(ctx context.Context, instanceID, slug, ref string) (*Up
 	if err != nil {
 		return nil, err
 	}
+	if in.Source.Archive != "" {
+		return nil, fmt.Errorf("%w: %s was installed from a registry's archive: its updates come through that registry", ErrSource, slug)
+	}
 	src := in.Source
 	if ref != "" {
 		src.Ref = ref

@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
 		log.Warn("runtime: clean interrupted app installs", "err", err)
 	}
 	rt.apps = &apps.Service{
-		Fetcher: apps.GitFetcher{Policy: gitsource.Policy{AllowPrivate: cfg.AllowPrivateGit}},
+		Fetcher: apps.RemoteFetcher{Policy: gitsource.Policy{AllowPrivate: cfg.AllowPrivateGit}},
 		Trees:   trees,
 		Records: appRecords{rt.dbs},
 	}
