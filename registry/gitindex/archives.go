@@ -1,0 +1,91 @@
+package gitindex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+)
+
+// ArchiveStore keeps the archives of indexed versions, by sha256.
+type ArchiveStore interface {
+	// Put stores data, whose hex sha256 is sha256. Storing the same
+	// archive twice is not an error.
+	Put(ctx context.Context, sha256 string, data []byte) error
+}
+
+// ErrArchiveName is returned for a sha256 that is not 64 lower-case hex digits.
+var ErrArchiveName = errors.New("gitindex: invalid archive sha256")
+
+var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// DirArchives stores each archive as Dir/{sha256}.tar, written atomically
+// (a temporary file in Dir, synced, then renamed).
+type DirArchives struct {
+	Dir string
+}
+
+var _ ArchiveStore = DirArchives{}
+
+// Put writes data to Dir/{sha256}.tar unless it is already there.
+func (d DirArchives) Put(ctx context.Context, sha256 string, data []byte) error {
+	if !sha256Re.MatchString(sha256) {
+		return fmt.Errorf("%w: %q", ErrArchiveName, sha256)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	final := filepath.Join(d.Dir, sha256+".tar")
+	if _, err := os.Stat(final); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
+		return fmt.Errorf("gitindex: archives: %w", err)
+	}
+	f, err := os.CreateTemp(d.Dir, ".tmp-"+sha256+"-*")
+	if err != nil {
+		return fmt.Errorf("gitindex: archives: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op once renamed
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, final)
+	}
+	if werr != nil {
+		return fmt.Errorf("gitindex: archives: write %s: %w", sha256, werr)
+	}
+	return syncDir(d.Dir)
+}
+
+// Path returns where the archive with this sha256 is (or would be) stored.
+func (d DirArchives) Path(sha256 string) (string, error) {
+	if !sha256Re.MatchString(sha256) {
+		return "", fmt.Errorf("%w: %q", ErrArchiveName, sha256)
+	}
+	return filepath.Join(d.Dir, sha256+".tar"), nil
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("gitindex: archives: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("gitindex: archives: sync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,16 @@
+// Package gitindex turns an app's Git URL into the versions a registry
+// records: one per release tag (vX.Y.Z, X.Y.Z and their -beta.N forms),
+// plus the default branch's head as the dev channel.
+//
+// For each new tag it fetches the tag's tree with gitsource (hostile URLs
+// and trees are refused there), validates hearth.json with manifest.Load,
+// checks that the manifest's version is the tag's and that the slug is the
+// repository's, and stores a reproducible archive (archive.Write) in an
+// ArchiveStore. Tags that fail are reported as Problems, never as errors:
+// one bad tag does not stop the others.
+//
+// Result.Refs is what the caller passes back as known on the next run, so
+// a re-index of an unchanged repository costs one ListRefs and no fetch.
+// Tags must not move: a known tag now at another commit is a Problem, not
+// a re-index.
+package gitindex

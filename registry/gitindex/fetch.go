@@ -1,0 +1,100 @@
+package gitindex
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/hearth-cloud/hearth/registry/archive"
+	"github.com/hearth-cloud/hearth/registry/gitsource"
+	"github.com/hearth-cloud/hearth/registry/manifest"
+)
+
+// outcome is what indexing one job gave: a version and its slug, or a
+// problem.
+type outcome struct {
+	job     job
+	version *Version
+	slug    string
+	problem *Problem
+}
+
+// run indexes jobs with at most ix.concurrency() fetches at once and
+// returns their outcomes in the jobs' order.
+func (ix *Indexer) run(ctx context.Context, remote Remote, url string, jobs []job) []outcome {
+	outs := make([]outcome, len(jobs))
+	sem := make(chan struct{}, ix.concurrency())
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return outs
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			outs[i] = ix.index(ctx, remote, url, j)
+		}()
+	}
+	wg.Wait()
+	return outs
+}
+
+// index fetches one ref and turns it into a version or a problem.
+func (ix *Indexer) index(ctx context.Context, remote Remote, url string, j job) outcome {
+	out := outcome{job: j}
+	fail := func(retry bool, format string, args ...any) outcome {
+		out.problem = &Problem{Tag: j.label(), Message: fmt.Sprintf(format, args...), Retry: retry}
+		return out
+	}
+	snap, err := remote.Fetch(ctx, url, j.ref, ix.Policy)
+	if err != nil {
+		return fail(transient(err), "%v", err)
+	}
+	if snap.Commit != j.commit {
+		return fail(true, "moved to commit %s while being indexed", snap.Commit)
+	}
+	raw, err := snap.ReadFile(manifest.FileName)
+	if errors.Is(err, gitsource.ErrNotFound) {
+		return fail(false, "%s: missing at the root of the tree", manifest.FileName)
+	}
+	if err != nil {
+		return fail(true, "%s: %v", manifest.FileName, err)
+	}
+	m, err := manifest.Load(raw)
+	if err != nil {
+		return fail(false, "%s", manifestMessage(err))
+	}
+	v := &Version{Ref: j.ref, Commit: snap.Commit, Tree: snap.Tree, Version: m.Version,
+		Channel: manifest.ChannelDev, Manifest: raw}
+	if !j.dev {
+		if m.Version != j.version.String() {
+			return fail(false, "version: %q is not the tag's version %q", m.Version, j.version.String())
+		}
+		v.Tag, v.Channel = j.name, j.version.Channel()
+	}
+	var buf bytes.Buffer
+	info, err := archive.Write(&buf, snap)
+	if err != nil {
+		return fail(false, "archive: %v", err)
+	}
+	if ix.Archives != nil {
+		if err := ix.Archives.Put(ctx, info.SHA256, buf.Bytes()); err != nil {
+			return fail(true, "the archive could not be stored; it will be tried again")
+		}
+	}
+	v.ArchiveSHA256, v.ArchiveSize = info.SHA256, info.Size
+	out.version, out.slug = v, m.Slug
+	return out
+}
+
+// transient reports whether a fetch error may go away on its own, so the
+// tag should be tried again on the next run.
+func transient(err error) bool {
+	return errors.Is(err, gitsource.ErrUnreachable) || errors.Is(err, gitsource.ErrTimeout) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
