@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hearth-cloud/hearth/registry/gitsource"
@@ -47,12 +49,24 @@ type Problem struct {
 	Retry bool
 }
 
+// String is "tag: message"; a tag (a branch name, for dev) that is not
+// plain ASCII letters, digits and ._/- is quoted and cut to 64 bytes.
 func (p Problem) String() string {
-	if p.Tag == "" {
+	switch {
+	case p.Tag == "":
 		return p.Message
+	case len(p.Tag) <= 64 && plainRefRe.MatchString(p.Tag):
+		return p.Tag + ": " + p.Message
 	}
-	return p.Tag + ": " + p.Message
+	tag := p.Tag
+	if len(tag) > 64 {
+		tag = tag[:64]
+	}
+	return strconv.Quote(tag) + ": " + p.Message
 }
+
+// plainRefRe matches a ref name that reads safely unquoted.
+var plainRefRe = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 
 // Result is what one run of Index found.
 type Result struct {

@@ -264,3 +264,15 @@ func TestDirArchives(t *testing.T) {
 		t.Fatalf("archive dir holds %d entries, want 1", len(entries))
 	}
 }
+
+func TestProblemString(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ tag, want string }{
+		{"", "m"}, {"v1.0.0", "v1.0.0: m"}, {"feature/x", "feature/x: m"},
+		{"<b>\x1b", `"<b>\x1b": m`}, {strings.Repeat("a", 70), `"` + strings.Repeat("a", 64) + `": m`},
+	} {
+		if got := (Problem{Tag: c.tag, Message: "m"}).String(); got != c.want {
+			t.Errorf("%q: %q, want %q", c.tag, got, c.want)
+		}
+	}
+}
