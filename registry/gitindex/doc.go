@@ -2,8 +2,10 @@
 // records: one per release tag (vX.Y.Z, X.Y.Z and their -beta.N forms),
 // plus the default branch's head as the dev channel.
 //
-// For each new tag it fetches the tag's tree with gitsource (hostile URLs
-// and trees are refused there), validates hearth.json with manifest.Load,
+// It fetches the new tags' trees with gitsource.FetchMany, up to 256 refs
+// in one pack, so that indexing a repository costs about one clone (hostile
+// URLs and trees are refused there). For each tag it validates hearth.json
+// with manifest.Load,
 // checks that the manifest's version is the tag's and that the slug is the
 // repository's, and stores a reproducible archive (archive.Write) in an
 // ArchiveStore. Tags that fail are reported as Problems, never as errors:

@@ -21,37 +21,55 @@ type outcome struct {
 	problem *Problem
 }
 
-// run indexes jobs with at most ix.concurrency() fetches at once and
-// returns their outcomes in the jobs' order.
+// batchRefs is how many refs one pack brings: all of a repository's new tags cost about one
+// clone, while a pack's size stays bounded by the policy.
+const batchRefs = 256
+
+// run fetches the jobs' refs, batchRefs to a pack, and indexes them with at most
+// ix.concurrency() archives built at once; it returns the outcomes in the jobs' order.
 func (ix *Indexer) run(ctx context.Context, remote Remote, url string, jobs []job) []outcome {
 	outs := make([]outcome, len(jobs))
 	sem := make(chan struct{}, ix.concurrency())
 	var wg sync.WaitGroup
-	for i, j := range jobs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return outs
+	for start := 0; start < len(jobs); start += batchRefs {
+		batch := jobs[start:min(start+batchRefs, len(jobs))]
+		refs := make([]string, len(batch))
+		for i, j := range batch {
+			refs[i] = j.ref
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			outs[i] = ix.index(ctx, remote, url, j)
-		}()
+		fetched, err := remote.FetchMany(ctx, url, refs, ix.Policy)
+		for i, j := range batch {
+			var f gitsource.Fetched
+			if err != nil {
+				f.Err = err
+			} else {
+				f = fetched[i]
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				wg.Wait()
+				return outs
+			}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				outs[start+i] = ix.index(ctx, j, f)
+			}()
+		}
 	}
 	wg.Wait()
 	return outs
 }
 
-// index fetches one ref and turns it into a version or a problem.
-func (ix *Indexer) index(ctx context.Context, remote Remote, url string, j job) outcome {
+// index turns one fetched ref into a version or a problem.
+func (ix *Indexer) index(ctx context.Context, j job, f gitsource.Fetched) outcome {
 	out := outcome{job: j}
 	fail := func(retry bool, format string, args ...any) outcome {
 		out.problem = &Problem{Tag: j.label(), Message: fmt.Sprintf(format, args...), Retry: retry}
 		return out
 	}
-	snap, err := remote.Fetch(ctx, url, j.ref, ix.Policy)
+	snap, err := f.Snap, f.Err
 	if err != nil {
 		return fail(transient(err), "%v", err)
 	}

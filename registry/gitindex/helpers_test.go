@@ -42,11 +42,11 @@ func (r *countingRemote) ListRefs(ctx context.Context, url string, p gitsource.P
 	return r.GitRemote.ListRefs(ctx, url, p)
 }
 
-func (r *countingRemote) Fetch(ctx context.Context, url, ref string, p gitsource.Policy) (*gitsource.Snapshot, error) {
+func (r *countingRemote) FetchMany(ctx context.Context, url string, refs []string, p gitsource.Policy) ([]gitsource.Fetched, error) {
 	r.mu.Lock()
-	r.fetched = append(r.fetched, ref)
+	r.fetched = append(r.fetched, refs...)
 	r.mu.Unlock()
-	return r.GitRemote.Fetch(ctx, url, ref, p)
+	return r.GitRemote.FetchMany(ctx, url, refs, p)
 }
 
 // take returns and resets the counts.

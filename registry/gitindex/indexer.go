@@ -18,7 +18,7 @@ import (
 // Defaults applied to the zero fields of an Indexer.
 const (
 	DefaultMaxTags     = 1000 // new release tags indexed by one run
-	DefaultConcurrency = 4    // fetches at once
+	DefaultConcurrency = 4    // tags checked and archived at once
 )
 
 // SlugKey is the entry of Result.Refs (and so of known) that keeps the
@@ -86,7 +86,7 @@ type Result struct {
 // production, a wrapper in tests.
 type Remote interface {
 	ListRefs(ctx context.Context, url string, policy gitsource.Policy) (*gitsource.RemoteRefs, error)
-	Fetch(ctx context.Context, url, ref string, policy gitsource.Policy) (*gitsource.Snapshot, error)
+	FetchMany(ctx context.Context, url string, refs []string, policy gitsource.Policy) ([]gitsource.Fetched, error)
 }
 
 // GitRemote reads repositories with gitsource.
@@ -99,9 +99,9 @@ func (GitRemote) ListRefs(ctx context.Context, url string, policy gitsource.Poli
 	return gitsource.ListRefs(ctx, url, policy)
 }
 
-// Fetch calls gitsource.Fetch.
-func (GitRemote) Fetch(ctx context.Context, url, ref string, policy gitsource.Policy) (*gitsource.Snapshot, error) {
-	return gitsource.Fetch(ctx, url, ref, policy)
+// FetchMany calls gitsource.FetchMany: the refs come in one pack.
+func (GitRemote) FetchMany(ctx context.Context, url string, refs []string, policy gitsource.Policy) ([]gitsource.Fetched, error) {
+	return gitsource.FetchMany(ctx, url, refs, policy)
 }
 
 // Indexer indexes app repositories. Its zero value fetches with gitsource
@@ -113,7 +113,7 @@ type Indexer struct {
 	// MaxTags bounds the new release tags one run indexes, oldest versions
 	// first; the rest wait for the next run. 0 means DefaultMaxTags.
 	MaxTags int
-	// Concurrency bounds the fetches in flight. 0 means DefaultConcurrency.
+	// Concurrency bounds the tags checked and archived at once. 0 means DefaultConcurrency.
 	Concurrency int
 }
 
