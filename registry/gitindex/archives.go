@@ -16,18 +16,26 @@ type ArchiveStore interface {
 	Put(ctx context.Context, sha256 string, data []byte) error
 }
 
+// SyncingStore is an ArchiveStore whose Puts are made durable together, by one Sync: the
+// indexer calls it before it returns versions, so that a version is never recorded without
+// its archive on disk, at the cost of one flush per run instead of one per archive.
+type SyncingStore interface {
+	ArchiveStore
+	Sync(ctx context.Context) error
+}
+
 // ErrArchiveName is returned for a sha256 that is not 64 lower-case hex digits.
 var ErrArchiveName = errors.New("gitindex: invalid archive sha256")
 
 var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// DirArchives stores each archive as Dir/{sha256}.tar, written atomically
-// (a temporary file in Dir, synced, then renamed).
+// DirArchives stores each archive as Dir/{sha256}.tar, written atomically (a temporary file
+// in Dir, synced, then renamed); Sync makes the renames durable, once for all of them.
 type DirArchives struct {
 	Dir string
 }
 
-var _ ArchiveStore = DirArchives{}
+var _ SyncingStore = DirArchives{}
 
 // Put writes data to Dir/{sha256}.tar unless it is already there.
 func (d DirArchives) Put(ctx context.Context, sha256 string, data []byte) error {
@@ -66,7 +74,27 @@ func (d DirArchives) Put(ctx context.Context, sha256 string, data []byte) error 
 	if werr != nil {
 		return fmt.Errorf("gitindex: archives: write %s: %w", sha256, werr)
 	}
-	return syncDir(d.Dir)
+	return nil
+}
+
+// Sync makes the renames of every archive Put so far durable, with one sync of Dir (each file
+// was synced before its rename).
+func (d DirArchives) Sync(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, err := os.Open(d.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // nothing was put
+	}
+	if err != nil {
+		return fmt.Errorf("gitindex: archives: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("gitindex: archives: sync %s: %w", d.Dir, err)
+	}
+	return nil
 }
 
 // Path returns where the archive with this sha256 is (or would be) stored.
@@ -75,17 +103,4 @@ func (d DirArchives) Path(sha256 string) (string, error) {
 		return "", fmt.Errorf("%w: %q", ErrArchiveName, sha256)
 	}
 	return filepath.Join(d.Dir, sha256+".tar"), nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("gitindex: archives: %w", err)
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("gitindex: archives: sync %s: %w", dir, err)
-	}
-	return nil
 }

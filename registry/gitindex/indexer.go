@@ -142,6 +142,11 @@ func (ix *Indexer) Index(ctx context.Context, url string, known map[string]strin
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if s, ok := ix.Archives.(SyncingStore); ok {
+		if err := s.Sync(ctx); err != nil {
+			return nil, fmt.Errorf("gitindex: archives of %s not made durable: %w", url, err)
+		}
+	}
 	ix.collect(res, outs)
 	return res, nil
 }
