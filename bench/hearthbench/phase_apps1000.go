@@ -6,8 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -118,27 +116,9 @@ func (b *bench) installAndFetch(ctx context.Context, h *appHearth, name, repo st
 // eachApp runs installAndFetch for b.cfg.appInsts instances with b.cfg.clients concurrent
 // callers; it stops at the first failure.
 func (b *bench) eachApp(ctx context.Context, h *appHearth, repo string, want []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
-	defer cancel()
-	var next atomic.Int64
-	var once sync.Once
-	var first error
-	var wg sync.WaitGroup
-	for range b.cfg.clients {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(b.cfg.appInsts) && ctx.Err() == nil; i = next.Add(1) - 1 {
-				if err := b.installAndFetch(ctx, h, fmt.Sprintf("i%06d", i), repo, want); err != nil {
-					once.Do(func() { first = err; cancel() })
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
+	return b.concurrently(ctx, b.cfg.appInsts, 20*time.Minute, func(ctx context.Context, i int) error {
+		return b.installAndFetch(ctx, h, fmt.Sprintf("i%06d", i), repo, want)
+	})
 }
 
 // treeBytes adds up the sizes of the regular files under dir.

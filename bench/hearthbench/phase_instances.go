@@ -71,7 +71,15 @@ func (b *bench) instances(ctx context.Context) (took, perInst figure) {
 // addInstances adds b.cfg.instances instances with b.cfg.clients concurrent callers; it stops
 // at the first failure.
 func (b *bench) addInstances(ctx context.Context, h *hearth) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	return b.concurrently(ctx, b.cfg.instances, 10*time.Minute, func(ctx context.Context, i int) error {
+		return h.addInstance(ctx, b.c, fmt.Sprintf("i%06d.bench.test", i))
+	})
+}
+
+// concurrently runs job(0) … job(n-1) with b.cfg.clients concurrent callers within timeout,
+// and stops at the first failure, which it returns.
+func (b *bench) concurrently(ctx context.Context, n int, timeout time.Duration, job func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var next atomic.Int64
 	var once sync.Once
@@ -79,8 +87,8 @@ func (b *bench) addInstances(ctx context.Context, h *hearth) error {
 	var wg sync.WaitGroup
 	for range b.cfg.clients {
 		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(b.cfg.instances) && ctx.Err() == nil; i = next.Add(1) - 1 {
-				if err := h.addInstance(ctx, b.c, fmt.Sprintf("i%06d.bench.test", i)); err != nil {
+			for i := next.Add(1) - 1; i < int64(n) && ctx.Err() == nil; i = next.Add(1) - 1 {
+				if err := job(ctx, int(i)); err != nil {
 					once.Do(func() { first = err; cancel() })
 					return
 				}

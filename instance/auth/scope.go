@@ -5,10 +5,11 @@ package auth
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/hearth-cloud/hearth/registry/manifest"
 )
 
 // Verbs a scope can grant. GET also covers HEAD and every read-only request.
@@ -25,17 +26,9 @@ var AllVerbs = []string{VerbGet, VerbPost, VerbPut, VerbDelete}
 // ErrBadScope is returned for a scope or doctype that does not parse.
 var ErrBadScope = errors.New("auth: bad scope")
 
-// doctypeRe is a reverse-DNS name in lower case: at least two dot-separated labels, each a
-// letter followed by letters, digits or hyphens.
-var doctypeRe = regexp.MustCompile(`^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$`)
-
-// MaxDoctypeLen bounds a doctype's length.
-const MaxDoctypeLen = 128
-
-// ValidDoctype reports whether name is an acceptable doctype.
-func ValidDoctype(name string) bool {
-	return len(name) <= MaxDoctypeLen && doctypeRe.MatchString(name) && !strings.Contains(name, "--")
-}
+// ValidDoctype reports whether name is an acceptable doctype: the rule manifests are checked
+// with, so that an app never asks for a doctype the instance would refuse.
+func ValidDoctype(name string) bool { return manifest.ValidDoctype(name) }
 
 // Scope grants verbs on one doctype.
 type Scope struct {

@@ -157,37 +157,6 @@ func (h *Home) AppGate(r *http.Request, inst *tenants.Instance, slug string) boo
 	return h.ownerAlive(r.Context(), inst, sid)
 }
 
-// verifiedCookies remembers app session cookies whose signature was checked, with their
-// owner's session and expiry, so that each request of a page's many does not redo the HMAC.
-type verifiedCookies struct {
-	mu sync.Mutex
-	m  map[string]verifiedCookie // guarded by mu
-}
-
-type verifiedCookie struct {
-	sid     string
-	expires time.Time
-}
-
-func (v *verifiedCookies) get(key string, now time.Time) (string, bool) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	e, ok := v.m[key]
-	if !ok || !now.Before(e.expires) {
-		return "", false
-	}
-	return e.sid, true
-}
-
-func (v *verifiedCookies) put(key, sid string, expires time.Time) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.m == nil || len(v.m) >= maxAlive {
-		v.m = map[string]verifiedCookie{}
-	}
-	v.m[key] = verifiedCookie{sid: sid, expires: expires}
-}
-
 // StripAppCookie removes the app session cookie from a request before it goes to an app, and
 // keeps the app's own cookies.
 func StripAppCookie(r *http.Request) {
@@ -252,7 +221,7 @@ func AppToken(inst *tenants.Instance, slug string, scopes []string, ttl time.Dur
 // ownerAlive reports whether the owner's session sid is live, trusting a recent check.
 func (h *Home) ownerAlive(ctx context.Context, inst *tenants.Instance, sid string) bool {
 	now := time.Now()
-	if h.alive.fresh(sid, now) {
+	if _, ok := h.alive.get(sid, now); ok {
 		return true
 	}
 	o, err := h.cfg.Owner(ctx, inst)
@@ -266,50 +235,8 @@ func (h *Home) ownerAlive(ctx context.Context, inst *tenants.Instance, sid strin
 		}
 		return false
 	}
-	h.alive.remember(sid, now.Add(aliveTTL))
+	h.alive.put(sid, struct{}{}, now.Add(aliveTTL))
 	return true
-}
-
-// aliveCache remembers owner sessions recently found live. Bounded: it is emptied when full.
-type aliveCache struct {
-	mu    sync.Mutex
-	until map[string]time.Time // guarded by mu: session id → trusted until
-}
-
-const maxAlive = 100_000
-
-func (a *aliveCache) fresh(sid string, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	t, ok := a.until[sid]
-	return ok && now.Before(t)
-}
-
-func (a *aliveCache) remember(sid string, until time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.until == nil || len(a.until) >= maxAlive {
-		a.until = map[string]time.Time{}
-	}
-	a.until[sid] = until
-}
-
-func (a *aliveCache) forget(sid string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.until, sid)
-}
-
-// forgetAllBut drops every entry but keep's (the other sessions just ended). Entries of other
-// instances are dropped too: they are only read again.
-func (a *aliveCache) forgetAllBut(keep string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	t, ok := a.until[keep]
-	a.until = map[string]time.Time{}
-	if ok {
-		a.until[keep] = t
-	}
 }
 
 // usedCodes remembers spent hand-off codes until they expire, so each works once.

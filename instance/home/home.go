@@ -72,9 +72,9 @@ type Config struct {
 // Home serves the pages. Build it with New.
 type Home struct {
 	cfg     Config
-	alive   aliveCache
+	alive   expiring[struct{}] // owner sessions recently found live, by id
 	codes   usedCodes
-	cookies verifiedCookies
+	cookies expiring[string] // app session cookies whose signature was checked → owner session id
 }
 
 // New returns the pages of cfg.
