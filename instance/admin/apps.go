@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hearth-cloud/hearth/instance/apps"
+	"github.com/hearth-cloud/hearth/instance/tenants"
 	"github.com/hearth-cloud/hearth/registry/manifest"
 )
 
@@ -54,15 +55,11 @@ func (s *Server) instanceID(c *gin.Context) (string, error) {
 	return inst.ID, nil
 }
 
-// installed tells the runtime that an app version was installed, so that it prepares it (a
-// node app's dependencies); its failure is the owner's to see.
-func (s *Server) installed(c *gin.Context, in *apps.Installed) error {
+// installed tells the runtime that an app version was installed on inst, so that it prepares
+// it (a node app's dependencies); its failure is the owner's to see.
+func (s *Server) installed(c *gin.Context, inst *tenants.Instance, in *apps.Installed) error {
 	if s.AppInstalled == nil {
 		return nil
-	}
-	inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain"))
-	if err != nil {
-		return err
 	}
 	if err := s.AppInstalled(c.Request.Context(), inst, in); err != nil {
 		return fmt.Errorf("%w: %s was installed but cannot run: %w", errCannotRun, in.Slug, err)
@@ -114,15 +111,15 @@ func fetchContext(c *gin.Context) (context.Context, context.CancelFunc) {
 }
 
 func (s *Server) acceptPlan(c *gin.Context) error {
-	id, err := s.instanceID(c)
+	inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain"))
 	if err != nil {
 		return err
 	}
-	in, err := s.Apps.Accept(c.Request.Context(), id, c.Param("plan"))
+	in, err := s.Apps.Accept(c.Request.Context(), inst.ID, c.Param("plan"))
 	if err != nil {
 		return err
 	}
-	if err := s.installed(c, in); err != nil {
+	if err := s.installed(c, inst, in); err != nil {
 		return err
 	}
 	c.JSON(http.StatusCreated, appView(in))
@@ -138,18 +135,18 @@ func (s *Server) updateApp(c *gin.Context) error {
 			return fmt.Errorf("%w: body must be {\"ref\": \"v1.1.0\"} or empty", errBadRequest)
 		}
 	}
-	id, err := s.instanceID(c)
+	inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain"))
 	if err != nil {
 		return err
 	}
 	ctx, cancel := fetchContext(c)
 	defer cancel()
-	res, err := s.Apps.Update(ctx, id, c.Param("slug"), body.Ref)
+	res, err := s.Apps.Update(ctx, inst.ID, c.Param("slug"), body.Ref)
 	if err != nil {
 		return err
 	}
 	if res.Applied {
-		if err := s.installed(c, res.App); err != nil {
+		if err := s.installed(c, inst, res.App); err != nil {
 			return err
 		}
 	}
@@ -158,19 +155,17 @@ func (s *Server) updateApp(c *gin.Context) error {
 }
 
 func (s *Server) removeApp(c *gin.Context) error {
-	id, err := s.instanceID(c)
+	inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain"))
 	if err != nil {
 		return err
 	}
 	deleteData := c.Query("delete_data") == "true"
-	res, err := s.Apps.Uninstall(c.Request.Context(), id, c.Param("slug"), deleteData, s.RemoveDoctype)
+	res, err := s.Apps.Uninstall(c.Request.Context(), inst.ID, c.Param("slug"), deleteData, s.RemoveDoctype)
 	if err != nil {
 		return err
 	}
 	if s.AppRemoved != nil {
-		if inst, err := s.Instances.Get(c.Request.Context(), c.Param("domain")); err == nil {
-			s.AppRemoved(c.Request.Context(), inst, c.Param("slug"), deleteData)
-		}
+		s.AppRemoved(c.Request.Context(), inst, c.Param("slug"), deleteData)
 	}
 	c.JSON(http.StatusOK, AppView{Slug: c.Param("slug"), Removed: res})
 	return nil

@@ -40,10 +40,16 @@ func Fetch(ctx context.Context, rawURL, ref string, policy Policy) (*Snapshot, e
 	if err != nil {
 		return nil, err
 	}
-	commit, err := peelToCommit(sto, want)
-	if err != nil && !advertised {
+	if _, err := peelToCommit(sto, want); err != nil && !advertised {
 		return nil, fmt.Errorf("%w: no commit %s in %s", ErrRefNotFound, want, rawURL)
 	}
+	return snapshotAt(sto, want, rawURL, ref, policy)
+}
+
+// snapshotAt checks the tree of the commit want (peeled) names in sto, fetched from rawURL
+// as ref.
+func snapshotAt(sto *memory.Storage, want plumbing.Hash, rawURL, ref string, policy Policy) (*Snapshot, error) {
+	commit, err := peelToCommit(sto, want)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s in %s: %w", ErrRefNotFound, refLabel(ref), rawURL, err)
 	}

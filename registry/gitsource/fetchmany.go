@@ -61,18 +61,7 @@ func FetchMany(ctx context.Context, rawURL string, refs []string, policy Policy)
 		if out[i].Err != nil {
 			continue
 		}
-		commit, err := peelToCommit(sto, want)
-		if err != nil {
-			out[i].Err = fmt.Errorf("%w: %s in %s: %w", ErrRefNotFound, refLabel(refs[i]), rawURL, err)
-			continue
-		}
-		snap, err := snapshotOf(sto, commit, policy)
-		if err != nil {
-			out[i].Err = err
-			continue
-		}
-		snap.URL, snap.Ref = rawURL, refs[i]
-		out[i].Snap = snap
+		out[i].Snap, out[i].Err = snapshotAt(sto, want, rawURL, refs[i], policy)
 	}
 	return out, nil
 }
