@@ -145,14 +145,14 @@ func (h *Home) AppGate(r *http.Request, inst *tenants.Instance, slug string) boo
 	}
 	now := time.Now()
 	key := inst.ID + "|" + slug + "|" + v
-	sid, ok := h.cookies.get(key, now)
+	sid, ok := h.cookies.Get(key, now)
 	if !ok {
 		c, valid := verifyClaim(inst, "app", slug, v, now)
 		if !valid {
 			return false
 		}
 		sid = c.sid
-		h.cookies.put(key, sid, c.expires)
+		h.cookies.Put(key, sid, c.expires)
 	}
 	return h.ownerAlive(r.Context(), inst, sid)
 }
@@ -221,7 +221,7 @@ func AppToken(inst *tenants.Instance, slug string, scopes []string, ttl time.Dur
 // ownerAlive reports whether the owner's session sid is live, trusting a recent check.
 func (h *Home) ownerAlive(ctx context.Context, inst *tenants.Instance, sid string) bool {
 	now := time.Now()
-	if _, ok := h.alive.get(sid, now); ok {
+	if _, ok := h.alive.Get(sid, now); ok {
 		return true
 	}
 	o, err := h.cfg.Owner(ctx, inst)
@@ -235,7 +235,7 @@ func (h *Home) ownerAlive(ctx context.Context, inst *tenants.Instance, sid strin
 		}
 		return false
 	}
-	h.alive.put(sid, struct{}{}, now.Add(aliveTTL))
+	h.alive.Put(sid, struct{}{}, now.Add(aliveTTL))
 	return true
 }
 

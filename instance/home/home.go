@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/owner"
 	"github.com/hearth-cloud/hearth/instance/tenants"
+	"github.com/hearth-cloud/hearth/internal/expiring"
 	"github.com/hearth-cloud/hearth/web"
 )
 
@@ -72,9 +73,9 @@ type Config struct {
 // Home serves the pages. Build it with New.
 type Home struct {
 	cfg     Config
-	alive   expiring[struct{}] // owner sessions recently found live, by id
+	alive   expiring.Map[struct{}] // owner sessions recently found live, by id
 	codes   usedCodes
-	cookies expiring[string] // app session cookies whose signature was checked → owner session id
+	cookies expiring.Map[string] // app session cookies whose signature was checked → owner session id
 }
 
 // New returns the pages of cfg.

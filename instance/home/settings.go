@@ -69,7 +69,7 @@ func (h *Home) changePassphrase(q *req) error {
 	if err := q.owner.ChangePassphrase(q.ctx(), q.c.PostForm("current"), next, q.cookie); err != nil {
 		return h.settingsError(q, err)
 	}
-	h.alive.forgetAllBut(q.session.ID)
+	h.alive.ForgetAllBut(q.session.ID)
 	return h.settingsPage(q, http.StatusOK, "Passphrase changed. Every other session was logged out.", "")
 }
 
@@ -123,7 +123,7 @@ func (h *Home) revokeSession(q *req) error {
 	if err != nil && !errors.Is(err, owner.ErrNoSession) {
 		return err
 	}
-	h.alive.forget(id)
+	h.alive.Forget(id)
 	return h.settingsPage(q, http.StatusOK, "That session is logged out.", "")
 }
 

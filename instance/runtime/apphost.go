@@ -14,15 +14,16 @@ import (
 	"github.com/hearth-cloud/hearth/instance/home"
 	"github.com/hearth-cloud/hearth/instance/proxy"
 	"github.com/hearth-cloud/hearth/instance/tenants"
+	"github.com/hearth-cloud/hearth/internal/expiring"
 	"github.com/hearth-cloud/hearth/registry/manifest"
 )
 
 // appServers keeps one static server per installed app version.
 type appServers struct {
 	mu        sync.Mutex
-	byID      map[string]appServer      // guarded by mu: scheme + "://" + instance id + "/" + slug
-	installed map[string]installedEntry // guarded by mu: instance id + "/" + slug
-	roots     map[string]*os.Root       // guarded by mu: installed trees by hash
+	byID      map[string]appServer          // guarded by mu: scheme + "://" + instance id + "/" + slug
+	installed expiring.Map[*apps.Installed] // instance id + "/" + slug
+	roots     map[string]*os.Root           // guarded by mu: installed trees by hash
 }
 
 type appServer struct {
@@ -158,37 +159,21 @@ func (rt *Runtime) manifestOf(in *apps.Installed) (*manifest.Manifest, error) {
 // seen at once, changes made by another runtime sharing the instance within this delay.
 const installedTTL = 2 * time.Second
 
-type installedEntry struct {
-	in *apps.Installed
-	at time.Time
-}
-
 // installedApp returns the installed app slug of inst, from a short-lived cache: requests to
 // an app's origin need its record each time.
 func (rt *Runtime) installedApp(ctx context.Context, inst *tenants.Instance, slug string) (*apps.Installed, error) {
 	key := inst.ID + "/" + slug
 	now := time.Now()
-	rt.appServers.mu.Lock()
-	e, ok := rt.appServers.installed[key]
-	rt.appServers.mu.Unlock()
-	if ok && now.Sub(e.at) < installedTTL {
-		return e.in, nil
+	if in, ok := rt.appServers.installed.Get(key, now); ok {
+		return in, nil
 	}
 	in, err := rt.apps.Get(ctx, inst.ID, slug)
 	if err != nil {
 		return nil, err
 	}
-	rt.appServers.mu.Lock()
-	if rt.appServers.installed == nil || len(rt.appServers.installed) >= maxInstalledCached {
-		rt.appServers.installed = map[string]installedEntry{}
-	}
-	rt.appServers.installed[key] = installedEntry{in: in, at: now}
-	rt.appServers.mu.Unlock()
+	rt.appServers.installed.Put(key, in, now.Add(installedTTL))
 	return in, nil
 }
-
-// maxInstalledCached bounds the cache of app records; it is emptied when full.
-const maxInstalledCached = 100_000
 
 // treeRoot opens an installed tree once for every instance that serves it (trees never
 // change, so one descriptor serves them all).
@@ -215,7 +200,7 @@ func (rt *Runtime) treeRoot(tree string) (string, *os.Root, error) {
 func (rt *Runtime) dropAppServers(inst *tenants.Instance, slug string) {
 	rt.appServers.mu.Lock()
 	defer rt.appServers.mu.Unlock()
-	delete(rt.appServers.installed, inst.ID+"/"+slug)
+	rt.appServers.installed.Forget(inst.ID + "/" + slug)
 	for key, s := range rt.appServers.byID {
 		if strings.HasSuffix(key, "://"+inst.ID+"/"+slug) {
 			_ = s.static.Close()
