@@ -76,12 +76,6 @@ func (p *policy) setSecurityHeaders(h http.Header, nonce []byte) {
 	delete(h, "Set-Cookie")
 }
 
-// StripInstanceCookies removes the Cookie header from a request on an app's origin, so that
-// nothing downstream (a node app behind the proxy) ever sees a cookie meant for the instance.
-// Host-only cookies of the instance do not reach an app's origin; this also covers cookies
-// set for a parent domain.
-func StripInstanceCookies(r *http.Request) { r.Header.Del("Cookie") }
-
 // nonceLen is the length of a CSP nonce: 18 random bytes in base64url.
 const nonceLen = 24
 
