@@ -38,7 +38,8 @@ func ContentSecurityPolicy(instance, nonce string) string {
 }
 
 // SetSecurityHeaders puts the headers every response on an app's origin carries, and removes
-// any Set-Cookie: the instance never sets a cookie on an app's origin.
+// any Set-Cookie: files served from a tree never set one (the only cookie of an app's origin is
+// the session the runtime sets at the end of its hand-off, outside this handler).
 func SetSecurityHeaders(h http.Header, instance, nonce string) {
 	h.Set("Content-Security-Policy", ContentSecurityPolicy(instance, nonce))
 	h.Set("X-Content-Type-Options", "nosniff")
