@@ -33,6 +33,12 @@ func ReservedSlugs() []string { return slices.Clone(reservedSlugs) }
 // IsReservedSlug reports whether slug is reserved for the instance.
 func IsReservedSlug(slug string) bool { return slices.Contains(reservedSlugs, slug) }
 
+// ValidSlug reports whether s is a well-formed slug (reserved ones included).
+func ValidSlug(s string) bool { return slugRe.MatchString(s) }
+
+// ValidCategory reports whether s is a well-formed category name.
+func ValidCategory(s string) bool { return categoryRe.MatchString(s) }
+
 // Validate checks every value of the manifest and returns all problems at once as a
 // *ValidationError (which wraps ErrInvalid), or nil.
 func (m *Manifest) Validate() error {
