@@ -44,3 +44,22 @@ func TestGet(t *testing.T) {
 		}
 	}
 }
+
+func TestGetterBoundsOneDocument(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.Repeat("y", 100)))
+	}))
+	t.Cleanup(srv.Close)
+	g := NewGetter(Policy{AllowPrivate: true, MaxFetchBytes: 1024})
+	defer g.Close()
+	if b, err := g.Get(context.Background(), srv.URL, 100); err != nil || len(b) != 100 {
+		t.Fatalf("Get within its bound: %d bytes, %v", len(b), err)
+	}
+	if _, err := g.Get(context.Background(), srv.URL, 99); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Get over its own bound: %v", err)
+	}
+	if _, err := g.Get(context.Background(), srv.URL, 1<<30); err != nil {
+		t.Errorf("a bound above the policy's keeps the policy's: %v", err)
+	}
+}
