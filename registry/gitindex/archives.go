@@ -104,3 +104,13 @@ func (d DirArchives) Path(sha256 string) (string, error) {
 	}
 	return filepath.Join(d.Dir, sha256+".tar"), nil
 }
+
+// Has reports whether the archive with this sha256 is stored.
+func (d DirArchives) Has(sha256 string) bool {
+	p, err := d.Path(sha256)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(p)
+	return err == nil
+}
