@@ -40,8 +40,17 @@ func (c *Controller) Handler(app App) http.Handler {
 			return // else the client left
 		}
 		defer p.release()
-		p.proxy.ServeHTTP(w, r)
+		p.serve(w, r)
 	})
+}
+
+// serve proxies r to the running app.
+func (p *proc) serve(w http.ResponseWriter, r *http.Request) {
+	if isPlain(r) {
+		p.forward(w, r)
+		return
+	}
+	p.proxy.ServeHTTP(w, r)
 }
 
 // unavailable is an answer the app could not give: a status and a message for the owner.

@@ -6,10 +6,10 @@ import (
 	"context"
 	"errors"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -36,6 +36,13 @@ type sockConn struct {
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	idleSince time.Time
+	abort     func() // unblocks any read or write now: the request's context is done
+}
+
+func newSockConn(c net.Conn) *sockConn {
+	sc := &sockConn{c: c, br: bufio.NewReaderSize(c, 16<<10), bw: bufio.NewWriterSize(c, 8<<10)}
+	sc.abort = func() { _ = c.SetDeadline(time.Unix(1, 0)) }
+	return sc
 }
 
 // idleTTL is how long an idle connection is kept: less than Node's default keep-alive timeout.
@@ -43,22 +50,33 @@ const idleTTL = 4 * time.Second
 
 func newTransport(path string) *socketTransport { return &socketTransport{path: path, maxIdle: 64} }
 
-var bufPool = sync.Pool{New: func() any { return make([]byte, 32<<10) }}
+// bufPool holds the proxy's copy buffers (*[]byte, 32 KB).
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // proxyBuffers lends the reverse proxy its copy buffers, instead of one allocation per response.
 type proxyBuffers struct{}
 
-func (proxyBuffers) Get() []byte  { return bufPool.Get().([]byte) }
-func (proxyBuffers) Put(b []byte) { bufPool.Put(b) } //nolint:staticcheck // a slice header is fine here
+func (proxyBuffers) Get() []byte { return *bufPool.Get().(*[]byte) }
+func (proxyBuffers) Put(b []byte) {
+	if cap(b) == 32<<10 {
+		bufPool.Put(&b)
+	}
+}
 
 // RoundTrip implements http.RoundTripper.
 func (t *socketTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.roundTrip(req, false)
+}
+
+// roundTrip sends req and reads the response's head. With forwarded, req is a plain request
+// of the runtime's client, whose head writeForwarded writes; else it is sent as it is.
+func (t *socketTransport) roundTrip(req *http.Request, forwarded bool) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		sc, reused, err := t.get(req.Context())
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.exchange(req, sc)
+		resp, err := t.exchange(req, sc, forwarded)
 		if err == nil {
 			return resp, nil
 		}
@@ -82,16 +100,15 @@ func replayable(req *http.Request) bool {
 // exchange writes req on sc and reads the response's head. The response's body keeps sc until
 // it is closed: sc goes back to the pool if the body was read to its end and the exchange
 // allows it, else it is closed.
-func (t *socketTransport) exchange(req *http.Request, sc *sockConn) (*http.Response, error) {
-	var cancelled bool
-	var cmu sync.Mutex
-	stop := context.AfterFunc(req.Context(), func() {
-		cmu.Lock()
-		cancelled = true
-		cmu.Unlock()
-		_ = sc.c.SetDeadline(time.Unix(1, 0)) // unblock any read or write now
-	})
-	if err := req.Write(sc.bw); err != nil {
+func (t *socketTransport) exchange(req *http.Request, sc *sockConn, forwarded bool) (*http.Response, error) {
+	stop := context.AfterFunc(req.Context(), sc.abort)
+	var err error
+	if forwarded {
+		err = writeForwarded(sc.bw, req)
+	} else {
+		err = req.Write(sc.bw)
+	}
+	if err != nil {
 		stop()
 		return nil, err
 	}
@@ -112,13 +129,8 @@ func (t *socketTransport) exchange(req *http.Request, sc *sockConn) (*http.Respo
 		resp.Body = &upgraded{Reader: sc.br, Conn: sc.c}
 		return resp, nil
 	}
-	keep := !resp.Close && !req.Close
-	pb := &pooledBody{ReadCloser: resp.Body, r: resp.Body, t: t, sc: sc, keep: keep, stop: func() bool {
-		stopped := stop()
-		cmu.Lock()
-		defer cmu.Unlock()
-		return stopped && !cancelled
-	}}
+	keep := !resp.Close && (forwarded || !req.Close) // a forwarded request asks for no close
+	pb := &pooledBody{ReadCloser: resp.Body, r: resp.Body, t: t, sc: sc, keep: keep, stop: stop}
 	resp.Body = pb
 	if resp.ContentLength == -1 && req.Method != http.MethodHead && !streaming(resp) {
 		pb.readAhead(resp, sc.br)
@@ -126,40 +138,40 @@ func (t *socketTransport) exchange(req *http.Request, sc *sockConn) (*http.Respo
 	return resp, nil
 }
 
-// maxReadAhead bounds what readAhead keeps in memory.
-const maxReadAhead = 64 << 10
-
 // streaming reports whether a response is a stream its client reads as it comes.
 func streaming(resp *http.Response) bool {
-	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	return ct == "text/event-stream"
+	ct, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
+	return strings.EqualFold(strings.TrimSpace(ct), "text/event-stream")
 }
 
 // readAhead reads the part of a body without a length (chunked, as Node sends) that has
-// already arrived. When that is the whole body, the response gets its length: the proxy then
-// answers it in one write instead of flushing each chunk as it would for a stream of unknown
-// length. It never waits for data that has not arrived.
+// already arrived, up to a copy buffer's size. When that is the whole body, the response gets
+// its length: the proxy then answers it in one write instead of flushing each chunk as it
+// would for a stream of unknown length. It never waits for data that has not arrived.
 func (b *pooledBody) readAhead(resp *http.Response, br *bufio.Reader) {
-	var got []byte
-	buf := bufPool.Get().([]byte)
-	defer bufPool.Put(buf)
-	for br.Buffered() > 0 && len(got) < maxReadAhead {
-		n, err := b.ReadCloser.Read(buf)
-		got = append(got, buf[:n]...)
+	b.ahead = bufPool.Get().(*[]byte)
+	buf := *b.ahead
+	n := 0
+	for br.Buffered() > 0 && n < len(buf) {
+		m, err := b.ReadCloser.Read(buf[n:])
+		n += m
 		if errors.Is(err, io.EOF) {
-			b.r, b.eof = bytes.NewReader(got), false
-			resp.ContentLength = int64(len(got))
+			b.got.Reset(buf[:n])
+			b.r, b.eof = &b.got, false
+			resp.ContentLength = int64(n)
 			resp.TransferEncoding = nil
-			resp.Header.Set("Content-Length", strconv.Itoa(len(got)))
+			resp.Header.Set("Content-Length", strconv.Itoa(n))
 			return
 		}
 		if err != nil {
-			b.r = io.MultiReader(bytes.NewReader(got), errReader{err})
+			b.got.Reset(buf[:n])
+			b.r = io.MultiReader(&b.got, errReader{err})
 			return
 		}
 	}
-	if len(got) > 0 {
-		b.r = io.MultiReader(bytes.NewReader(got), b.ReadCloser)
+	if n > 0 {
+		b.got.Reset(buf[:n])
+		b.r = io.MultiReader(&b.got, b.ReadCloser)
 	}
 }
 
@@ -189,7 +201,7 @@ func (t *socketTransport) get(ctx context.Context) (*sockConn, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return &sockConn{c: c, br: bufio.NewReaderSize(c, 16<<10), bw: bufio.NewWriterSize(c, 8<<10)}, false, nil
+	return newSockConn(c), false, nil
 }
 
 // put returns a connection to the pool, or closes it when the pool is full or closed.
@@ -228,7 +240,9 @@ type pooledBody struct {
 	sc            *sockConn
 	keep          bool
 	eof           bool
-	stop          func() bool // ends the cancellation watch; false if it already fired
+	stop          func() bool  // ends the cancellation watch; false if it already fired
+	ahead         *[]byte      // from bufPool, holding what readAhead read; nil if none
+	got           bytes.Reader // what readAhead read
 	once          sync.Once
 }
 
@@ -245,6 +259,10 @@ func (b *pooledBody) Read(p []byte) (int, error) {
 func (b *pooledBody) Close() error {
 	b.once.Do(func() {
 		clean := b.stop()
+		if b.ahead != nil {
+			b.got.Reset(nil)
+			bufPool.Put(b.ahead)
+		}
 		if (b.eof || b.ReadCloser == http.NoBody) && b.keep && clean && b.ReadCloser.Close() == nil {
 			_ = b.sc.c.SetDeadline(time.Time{})
 			b.t.put(b.sc)
