@@ -244,3 +244,12 @@ func infoFromManifest(m *manifest.Manifest, source, publisher string) *entry.App
 	}
 	return a
 }
+
+// AppByID returns one app.
+func (s *Store) AppByID(ctx context.Context, id int64) (*App, error) {
+	var row appRow
+	if err := s.db.WithContext(ctx).First(&row, id).Error; err != nil {
+		return nil, dbErr("app", err)
+	}
+	return row.app(), nil
+}
