@@ -77,7 +77,10 @@ func newEnv(t *testing.T, dbURL string, policy gitsource.Policy) *env {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(bytes.TrimSpace(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimSpace(p)))
+	return len(p), nil
+}
 
 // run starts the server's refresh loop until the test ends.
 func (e *env) run() {
