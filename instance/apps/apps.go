@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearth-cloud/hearth/registry/archive"
+	"github.com/hearth-cloud/hearth/registry/client"
 	"github.com/hearth-cloud/hearth/registry/gitsource"
 	"github.com/hearth-cloud/hearth/registry/manifest"
 )
@@ -35,6 +36,9 @@ type Source struct {
 	// built from, for the owner to see.
 	Archive string `json:"archive,omitempty"`
 	SHA256  string `json:"sha256,omitempty"`
+	// Registry, when set, is the trusted registry the archive and its signed version came
+	// from: the archive must make the signed tree, and updates come from that registry only.
+	Registry *RegistrySource `json:"registry,omitempty"`
 }
 
 // Fetcher gets the files of a source.
@@ -59,6 +63,12 @@ func (g RemoteFetcher) Fetch(ctx context.Context, src Source) (*gitsource.Snapsh
 	snap, err := archive.Read(bytes.NewReader(data), src.SHA256, g.Policy)
 	if err != nil {
 		return nil, err
+	}
+	if rs := src.Registry; rs != nil {
+		if err := client.CheckTree(snap, rs.Tree); err != nil {
+			return nil, err
+		}
+		snap.Commit = rs.Commit
 	}
 	snap.URL, snap.Ref = src.URL, src.Ref
 	return snap, nil

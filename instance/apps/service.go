@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-cloud/hearth/internal/expiring"
+	"github.com/hearth-cloud/hearth/registry/client"
 	"github.com/hearth-cloud/hearth/registry/gitsource"
 	"github.com/hearth-cloud/hearth/registry/manifest"
 )
@@ -24,9 +26,16 @@ type Service struct {
 	Trees   gitsource.TreeStore
 	Records Records
 	Now     func() time.Time // nil: time.Now
+	// Trust gives the registries each instance trusts (none when nil); RegistryPolicy bounds
+	// what their clients may reach.
+	Trust          Trust
+	RegistryPolicy gitsource.Policy
 
-	mu    sync.Mutex
-	plans map[string]pendingPlan // guarded by mu: plan id → plan
+	mu       sync.Mutex
+	plans    map[string]pendingPlan    // guarded by mu: plan id → plan
+	clients  map[string]*client.Client // guarded by mu: Registry.String() → its client
+	statuses expiring.Map[*RegistryStatus]
+	checks   expiring.Map[string] // registries whose well-known key was checked → their name
 }
 
 type pendingPlan struct {
@@ -44,6 +53,13 @@ func (s *Service) now() time.Time {
 // Prepare fetches src and checks it, and returns the plan of installing it on the instance. The
 // tree is stored already (content-addressed, so a plan never accepted costs nothing more).
 func (s *Service) Prepare(ctx context.Context, instanceID string, src Source) (*Plan, error) {
+	if src.Registry != nil {
+		return nil, fmt.Errorf("%w: install from a registry by naming the app (PrepareFromRegistry)", ErrSource)
+	}
+	return s.prepare(ctx, instanceID, src)
+}
+
+func (s *Service) prepare(ctx context.Context, instanceID string, src Source) (*Plan, error) {
 	p, err := s.fetchPlan(ctx, src)
 	if err != nil {
 		return nil, err
@@ -75,6 +91,9 @@ func (s *Service) fetchPlan(ctx context.Context, src Source) (*Plan, error) {
 	m, err := manifest.Load(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrManifest, err)
+	}
+	if rs := src.Registry; rs != nil && (m.Slug != rs.Slug || m.Version != rs.Version) {
+		return nil, fmt.Errorf("%w: the archive holds %s %s, the registry signed %s %s", ErrManifest, m.Slug, m.Version, rs.Slug, rs.Version)
 	}
 	if _, _, err := s.Trees.Put(snap); err != nil {
 		return nil, fmt.Errorf("apps: store the files of %s: %w", m.Slug, err)

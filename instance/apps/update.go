@@ -10,9 +10,11 @@ import (
 
 // UpdateResult tells what an update did.
 type UpdateResult struct {
-	Plan    *Plan      `json:"plan"`
-	Applied bool       `json:"applied"` // false: the update asks for more and waits for the owner
+	Plan    *Plan      `json:"plan,omitempty"` // nil when Current
+	Applied bool       `json:"applied"`        // false: the update asks for more and waits for the owner
 	App     *Installed `json:"app"`
+	// Current is set when there is nothing newer: nothing changed.
+	Current bool `json:"current,omitempty"`
 }
 
 // Update fetches the app's source at ref (its current ref when empty) from where it was
@@ -28,16 +30,34 @@ func (s *Service) Update(ctx context.Context, instanceID, slug, ref string) (*Up
 	if err != nil {
 		return nil, err
 	}
-	if in.Source.Archive != "" {
-		return nil, fmt.Errorf("%w: %s was installed from a registry's archive: its updates come through that registry", ErrSource, slug)
-	}
 	src := in.Source
-	if ref != "" {
+	switch {
+	case in.Source.Registry != nil && ref != "":
+		return nil, fmt.Errorf("%w: %s follows the %s channel of %s: it updates to that channel's newest version only",
+			ErrSource, slug, in.Source.Registry.Channel, in.Source.Registry.URL)
+	case in.Source.Registry != nil:
+		next, err := s.registryUpdate(ctx, instanceID, in)
+		if err != nil {
+			return nil, err
+		}
+		if next == nil {
+			return &UpdateResult{App: in, Current: true}, nil
+		}
+		if in.Pending != nil && in.Pending.Source.Registry != nil && in.Pending.Source.Registry.Version == next.Registry.Version {
+			return &UpdateResult{Plan: in.Pending, App: in}, nil // already waiting for the owner
+		}
+		src = *next
+	case in.Source.Archive != "":
+		return nil, fmt.Errorf("%w: %s was installed from a registry's archive: its updates come through that registry", ErrSource, slug)
+	case ref != "":
 		src.Ref = ref
 	}
 	p, err := s.fetchPlan(ctx, src)
 	if err != nil {
 		return nil, err
+	}
+	if p.Tree == in.Tree && in.Pending == nil {
+		return &UpdateResult{App: in, Current: true}, nil
 	}
 	if p.Slug != slug {
 		return nil, fmt.Errorf("%w: the source now holds app %q, not %q", ErrManifest, p.Slug, slug)

@@ -167,6 +167,9 @@ func (h *Home) update(q *req) error {
 	if err != nil {
 		return h.appsError(q, err)
 	}
+	if res.Current {
+		return h.appsHomeWith(q, http.StatusOK, h.tile(q, res.App).Name+" is up to date.", "")
+	}
 	if !res.Applied {
 		return h.planPage(q, res.Plan)
 	}
