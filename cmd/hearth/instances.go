@@ -11,17 +11,21 @@ import (
 	"text/tabwriter"
 
 	"github.com/hearth-cloud/hearth/instance/admin"
+	"github.com/hearth-cloud/hearth/instance/apps"
 )
 
 func instances(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: hearth instances add|ls|show|onboarding|rm|block|unblock|token …", errUsage)
+		return fmt.Errorf("%w: hearth instances add|ls|show|onboarding|rm|block|unblock|token|registries …", errUsage)
 	}
 	sub := args[0]
 	fs := newFlagSet("instances "+sub, "hearth instances "+sub+" [flags] …", stderr)
 	adminClient := adminFlags(fs)
 	ttl := fs.String("ttl", "", "token lifetime such as 24h (token only; default: no expiry)")
 	reset := fs.Bool("reset", false, "onboarding only: forget the owner's passphrase and two-factor first (a lost passphrase)")
+	var set []apps.Registry
+	fs.Var(registriesFlag{&set}, "set", "registries only: trust these registries, URL=ed25519:KEY (repeat, in priority order), instead of the runtime's")
+	clearOwn := fs.Bool("clear", false, "registries only: trust the runtime's registries again")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -95,6 +99,11 @@ func instances(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		fmt.Fprintf(stdout, "%s is %s\n", v.Domain, v.State)
+	case "registries":
+		if err := need(1, "<domain> [--set URL=KEY ...] [--clear]"); err != nil {
+			return err
+		}
+		return instanceRegistries(ctx, c, stdout, rest[0], set, *clearOwn)
 	case "token":
 		if err := need(2, "<domain> <scope>..."); err != nil {
 			return err
@@ -106,6 +115,35 @@ func instances(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, tok)
 	default:
 		return fmt.Errorf("%w: unknown instances command %q", errUsage, sub)
+	}
+	return nil
+}
+
+// instanceRegistries shows the registries an instance trusts, after setting or clearing its
+// own list.
+func instanceRegistries(ctx context.Context, c *admin.Client, out io.Writer, domain string, set []apps.Registry, clearOwn bool) error {
+	var v admin.RegistriesView
+	var err error
+	switch {
+	case clearOwn && set != nil:
+		return fmt.Errorf("%w: --set or --clear, not both", errUsage)
+	case clearOwn:
+		v, err = c.ClearRegistries(ctx, domain)
+	case set != nil:
+		v, err = c.SetRegistries(ctx, domain, set)
+	default:
+		v, err = c.Registries(ctx, domain)
+	}
+	if err != nil {
+		return err
+	}
+	whose := "the runtime's list (hearth serve --registry)"
+	if v.Own {
+		whose = "its own list"
+	}
+	fmt.Fprintf(out, "%s trusts %d registries, in priority order, from %s:\n", domain, len(v.Registries), whose)
+	for i, r := range v.Registries {
+		fmt.Fprintf(out, "  %d. %s  %s\n", i+1, r.URL, r.Key)
 	}
 	return nil
 }

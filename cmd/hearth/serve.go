@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/datasys"
 	"github.com/hearth-cloud/hearth/instance/owner"
 	"github.com/hearth-cloud/hearth/instance/runtime"
@@ -30,6 +31,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.PublicScheme, "public-scheme", "http", "how browsers reach the instances: http, or https behind a proxy that terminates TLS")
 	fs.StringVar(&cfg.FlatAppsDomain, "flat-apps-domain", "", "serve apps at {instance}-{slug}.DOMAIN for instances directly under DOMAIN (single-level wildcard certificates)")
 	fs.DurationVar(&cfg.AppIdleTimeout, "app-idle-timeout", 10*time.Minute, "stop a node app after this long without requests")
+	fs.Var(registriesFlag{&cfg.Registries}, "registry", "trust this app registry, URL=ed25519:KEY (repeat, in priority order; the environment twin separates them with commas)")
 	appMemory := fs.Int64("app-memory-mb", 512, "memory limit of each node app, in MiB")
 	initInstance := fs.String("init-instance", "", "create this instance at start if the runtime has none")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -118,5 +120,29 @@ Write and read a note:
 Stop with Ctrl-C.
 
 `, domain, tok, scheme, welcome)
+	return nil
+}
+
+// registriesFlag collects trusted registries, URL=ed25519:KEY, in the order given: the flag
+// repeats, and one value (its environment twin, say) may hold several separated by commas.
+type registriesFlag struct{ list *[]apps.Registry }
+
+func (f registriesFlag) String() string {
+	if f.list == nil {
+		return ""
+	}
+	var parts []string
+	for _, r := range *f.list {
+		parts = append(parts, r.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f registriesFlag) Set(v string) error {
+	rs, err := apps.ParseRegistries(v)
+	if err != nil {
+		return err
+	}
+	*f.list = append(*f.list, rs...)
 	return nil
 }

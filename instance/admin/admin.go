@@ -91,7 +91,9 @@ type Server struct {
 	// AppInstalled prepares an installed or updated app to run; AppRemoved lets go of it.
 	AppInstalled func(ctx context.Context, inst *tenants.Instance, in *apps.Installed) error
 	AppRemoved   func(ctx context.Context, inst *tenants.Instance, slug string, deleteData bool)
-	Log          *slog.Logger
+	// Registries keeps the registries each instance trusts.
+	Registries RegistrySettings
+	Log        *slog.Logger
 }
 
 // Handler returns the admin API's routes.
@@ -108,6 +110,9 @@ func (s *Server) Handler() http.Handler {
 	r.POST("/instances/:domain/block", s.wrap(s.setState(tenants.StateBlocked)))
 	r.POST("/instances/:domain/unblock", s.wrap(s.setState(tenants.StateActive)))
 	s.appRoutes(r)
+	if s.Registries != nil {
+		s.registryRoutes(r)
+	}
 	// Profiles of the running runtime, behind the same secret.
 	r.GET("/debug/pprof/*name", gin.WrapF(pprofHandler))
 	r.NoRoute(func(c *gin.Context) {

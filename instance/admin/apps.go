@@ -185,6 +185,10 @@ func appErrorStatus(err error) (int, string) {
 		return http.StatusUnprocessableEntity, "invalid_manifest"
 	case errors.Is(err, apps.ErrSource):
 		return http.StatusBadRequest, "bad_source"
+	case errors.Is(err, apps.ErrUntrusted):
+		return http.StatusForbidden, "untrusted_registry"
+	case errors.Is(err, apps.ErrBadRegistry):
+		return http.StatusBadRequest, "bad_registry"
 	case errors.Is(err, errCannotRun):
 		return http.StatusUnprocessableEntity, "cannot_run"
 	}

@@ -50,6 +50,9 @@ type Config struct {
 	// Zero values take the controller's defaults (10 minutes, 512 MiB).
 	AppIdleTimeout time.Duration
 	AppMemoryMax   int64
+	// Registries are the app registries every instance trusts, in priority order, unless it
+	// has its own list. Their clients reach private addresses only with AllowPrivateGit.
+	Registries []apps.Registry
 }
 
 // Runtime is a running instance runtime.
@@ -64,6 +67,7 @@ type Runtime struct {
 	secret  string
 	tokens  auth.VerifyCache
 	apps    *apps.Service
+	trust   *apps.TrustStore
 	home    *home.Home
 	// hasher and throttle are shared by the owners of every instance.
 	hasher   *owner.Hasher
@@ -77,9 +81,13 @@ type Runtime struct {
 
 // New opens storage and the instance registry. Close releases them.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
+	registries, err := apps.CheckRegistries(cfg.Registries)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Registries = registries
 	secret := cfg.AdminSecret
 	if secret == "" {
-		var err error
 		if secret, err = admin.LoadOrCreateSecret(cfg.DataDir); err != nil {
 			return nil, err
 		}
@@ -106,10 +114,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
 	if err := trees.CleanTemp(); err != nil {
 		log.Warn("runtime: clean interrupted app installs", "err", err)
 	}
+	policy := gitsource.Policy{AllowPrivate: cfg.AllowPrivateGit}
+	rt.trust = rt.newTrust()
 	rt.apps = &apps.Service{
-		Fetcher: apps.RemoteFetcher{Policy: gitsource.Policy{AllowPrivate: cfg.AllowPrivateGit}},
-		Trees:   trees,
-		Records: appRecords{rt.dbs},
+		Fetcher:        apps.RemoteFetcher{Policy: policy},
+		Trees:          trees,
+		Records:        appRecords{rt.dbs},
+		Trust:          rt.trust,
+		RegistryPolicy: policy,
 	}
 	rt.openNodeApps()
 	if rt.home, err = rt.newHome(); err != nil {
@@ -130,7 +142,7 @@ func (rt *Runtime) AdminSecret() string { return rt.secret }
 func (rt *Runtime) Admin() http.Handler {
 	return (&admin.Server{Secret: rt.secret, Instances: rt.tenants, Data: rt, Apps: rt.apps,
 		RemoveDoctype: rt.destroyDoctype, Onboarding: rt.NewOnboarding, FirstOnboarding: rt.FirstOnboarding, AppInstalled: rt.appInstalled,
-		AppRemoved: rt.appRemoved, Log: rt.log}).Handler()
+		AppRemoved: rt.appRemoved, Registries: rt.trust, Log: rt.log}).Handler()
 }
 
 // appRecords keeps each instance's app records in its reserved doctype.
