@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/home"
 	"github.com/hearth-cloud/hearth/instance/proxy"
@@ -33,12 +31,12 @@ type appServer struct {
 
 // serveApp answers a request on an app's origin ({slug}.{instance} of an instance this runtime
 // knows); it reports false when the host is no app's.
-func (rt *Runtime) serveApp(c *gin.Context) bool {
+func (rt *Runtime) serveApp(w http.ResponseWriter, r *http.Request) bool {
 	known := func(domain string) bool {
 		_, ok := rt.tenants.Cached(domain)
 		return ok
 	}
-	ah, err := proxy.ParseAppHost(c.Request.Host, known, rt.flat())
+	ah, err := proxy.ParseAppHost(r.Host, known, rt.flat())
 	if err != nil {
 		return false
 	}
@@ -46,36 +44,36 @@ func (rt *Runtime) serveApp(c *gin.Context) bool {
 	if !ok || inst.State == tenants.StateBlocked {
 		return false
 	}
-	in, err := rt.installedApp(c.Request.Context(), inst, ah.Slug)
+	in, err := rt.installedApp(r.Context(), inst, ah.Slug)
 	if err != nil {
-		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such app on this instance."})
+		jsonError(w, http.StatusNotFound, "not_found", "No such app on this instance.")
 		return true
 	}
-	switch c.Request.URL.Path {
+	switch r.URL.Path {
 	case home.SessionPath:
-		rt.home.ServeAppSession(c.Writer, c.Request, inst, ah.Slug)
+		rt.home.ServeAppSession(w, r, inst, ah.Slug)
 		return true
 	case "/hearth.js":
-		clientScript.ServeHTTP(c.Writer, c.Request)
+		clientScript.ServeHTTP(w, r)
 		return true
 	}
 	m, err := rt.manifestOf(in)
 	if err != nil {
 		rt.log.Error("runtime: serve app", "app", ah.Slug, "instance", inst.Domain, "err", err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable", "reason": "The app's manifest is unreadable."})
+		jsonError(w, http.StatusServiceUnavailable, "unavailable", "The app's manifest is unreadable.")
 		return true
 	}
 	if m.Kind == manifest.KindNode {
-		rt.serveNode(c, inst, in, m)
+		rt.serveNode(w, r, inst, in, m)
 		return true
 	}
-	h, err := rt.staticFor(inst, in, m, scheme(c.Request))
+	h, err := rt.staticFor(inst, in, m, scheme(r))
 	if err != nil {
 		rt.log.Error("runtime: serve app", "app", ah.Slug, "instance", inst.Domain, "err", err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable", "reason": "The app's files are not available on this node."})
+		jsonError(w, http.StatusServiceUnavailable, "unavailable", "The app's files are not available on this node.")
 		return true
 	}
-	h.ServeHTTP(c.Writer, c.Request)
+	h.ServeHTTP(w, r)
 	return true
 }
 

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/apps/controller"
 	"github.com/hearth-cloud/hearth/instance/home"
@@ -103,30 +101,29 @@ func (rt *Runtime) nodeApp(inst *tenants.Instance, in *apps.Installed, m *manife
 
 // serveNode proxies a request on a node app's origin to the app, started on demand. Without
 // the app's session only its public routes pass; the rest goes to the login hand-off.
-func (rt *Runtime) serveNode(c *gin.Context, inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) {
+func (rt *Runtime) serveNode(w http.ResponseWriter, r *http.Request, inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) {
 	if rt.nodes.ctl == nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable", "reason": "This runtime cannot run node apps: " + rt.nodes.err.Error()})
+		jsonError(w, http.StatusServiceUnavailable, "unavailable", "This runtime cannot run node apps: "+rt.nodes.err.Error())
 		return
 	}
-	r := c.Request
 	if !rt.home.AppGate(r, inst, in.Slug) && !m.IsPublic(r.URL.Path) {
 		if !proxy.IsNavigation(r) {
-			c.JSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "Open the app from your Hearth to log in."})
+			jsonError(w, http.StatusUnauthorized, "unauthorized", "Open the app from your Hearth to log in.")
 			return
 		}
 		origin := scheme(r) + "://" + inst.Domain
-		c.Header("Cache-Control", "no-store")
-		c.Redirect(http.StatusFound, origin+"/apps/"+in.Slug+"/open?next="+url.QueryEscape(scheme(r)+"://"+r.Host+r.URL.RequestURI()))
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, origin+"/apps/"+in.Slug+"/open?next="+url.QueryEscape(scheme(r)+"://"+r.Host+r.URL.RequestURI()), http.StatusFound)
 		return
 	}
 	h, err := rt.nodeHandlerFor(inst, in, m)
 	if err != nil {
 		rt.log.Error("runtime: node app", "app", in.Slug, "instance", inst.Domain, "err", err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable", "reason": "The app's files are not available on this node."})
+		jsonError(w, http.StatusServiceUnavailable, "unavailable", "The app's files are not available on this node.")
 		return
 	}
 	home.StripAppCookie(r)
-	h.ServeHTTP(c.Writer, r)
+	h.ServeHTTP(w, r)
 }
 
 func (rt *Runtime) nodeHandlerFor(inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) (http.Handler, error) {

@@ -2,10 +2,12 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -36,18 +38,55 @@ func (rt *Runtime) Public() http.Handler {
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such endpoint."})
 	})
-	return r
+	return &publicHandler{rt: rt, instances: r}
 }
 
-// resolveInstance finds the instance of the request's Host, or serves the app whose origin it
-// is; other hosts get 404. Known instances and app origins are found without reading storage;
-// only a host this runtime does not know yet is looked up (another runtime may have added it).
-func (rt *Runtime) resolveInstance(c *gin.Context) {
-	inst, known := rt.tenants.Cached(c.Request.Host)
-	if !known && rt.serveApp(c) {
-		c.Abort()
+// publicHandler serves the app origins itself, and hands the instances' requests to their
+// routes (gin): requests to apps, the most frequent by far, take no router or middleware.
+type publicHandler struct {
+	rt        *Runtime
+	instances http.Handler
+}
+
+func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, known := h.rt.tenants.Cached(r.Host); !known && h.rt.serveAppRecovered(w, r) {
 		return
 	}
+	h.instances.ServeHTTP(w, r)
+}
+
+// serveAppRecovered is serveApp answering 500 to a panic, as the instances' routes do, except
+// http.ErrAbortHandler, which ends the response on purpose.
+func (rt *Runtime) serveAppRecovered(w http.ResponseWriter, r *http.Request) (served bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler { //nolint:errorlint // the sentinel itself is what net/http looks for
+				panic(v)
+			}
+			rt.log.Error("runtime: panic serving an app", "host", r.Host, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			served = true
+		}
+	}()
+	return rt.serveApp(w, r)
+}
+
+// jsonError answers with the body of the runtime's JSON errors, as gin writes it.
+func jsonError(w http.ResponseWriter, status int, code, reason string) {
+	b, _ := json.Marshal(struct {
+		Error  string `json:"error"`
+		Reason string `json:"reason"`
+	}{code, reason})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// resolveInstance finds the instance of the request's Host (app origins were served before);
+// other hosts get 404. Known instances are found without reading storage; only a host this
+// runtime does not know yet is looked up (another runtime may have added it).
+func (rt *Runtime) resolveInstance(c *gin.Context) {
+	inst, known := rt.tenants.Cached(c.Request.Host)
 	var err error
 	if !known {
 		inst, known = rt.instanceOfLocalCall(c.Request)
