@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -144,29 +145,64 @@ func (h *Home) AppGate(r *http.Request, inst *tenants.Instance, slug string) boo
 		return false
 	}
 	now := time.Now()
-	key := inst.ID + "|" + slug + "|" + v
-	sid, ok := h.cookies.Get(key, now)
+	sid, ok := h.checkedCookie(v, inst, slug, now)
 	if !ok {
 		c, valid := verifyClaim(inst, "app", slug, v, now)
 		if !valid {
 			return false
 		}
 		sid = c.sid
-		h.cookies.Put(key, sid, c.expires)
+		h.cookies.Put(v, inst.ID+"|"+slug+"|"+sid, c.expires)
 	}
 	return h.ownerAlive(r.Context(), inst, sid)
 }
 
+// checkedCookie returns the owner's session of an app cookie whose signature was checked, if
+// it was checked for inst and slug. The cache is keyed by the cookie alone, which is signed
+// and names its instance and app: an entry holds "{instance id}|{slug}|{session id}".
+func (h *Home) checkedCookie(v string, inst *tenants.Instance, slug string, now time.Time) (string, bool) {
+	entry, ok := h.cookies.Get(v, now)
+	if !ok {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(entry, inst.ID)
+	if !ok || !strings.HasPrefix(rest, "|") {
+		return "", false
+	}
+	rest, ok = strings.CutPrefix(rest[1:], slug)
+	if !ok || !strings.HasPrefix(rest, "|") {
+		return "", false
+	}
+	return rest[1:], true
+}
+
 // StripAppCookie removes the app session cookie from a request before it goes to an app, and
-// keeps the app's own cookies.
+// keeps the app's own cookies as the browser sent them.
 func StripAppCookie(r *http.Request) {
-	cookies := r.Cookies()
-	r.Header.Del("Cookie")
-	for _, c := range cookies {
-		if c.Name != AppCookie && c.Name != "__Host-"+AppCookie {
-			r.AddCookie(c)
+	lines := r.Header["Cookie"]
+	found := false
+	for _, line := range lines {
+		found = found || strings.Contains(line, AppCookie)
+	}
+	if !found {
+		return
+	}
+	var kept []string
+	for _, line := range lines {
+		for part := range strings.SplitSeq(line, ";") {
+			part = textproto.TrimString(part)
+			name, _, _ := strings.Cut(part, "=")
+			if name = textproto.TrimString(name); part == "" || name == AppCookie || name == "__Host-"+AppCookie {
+				continue
+			}
+			kept = append(kept, part)
 		}
 	}
+	if len(kept) == 0 {
+		r.Header.Del("Cookie")
+		return
+	}
+	r.Header["Cookie"] = []string{strings.Join(kept, "; ")}
 }
 
 // appToken renews an app page's token (the contract in instance/proxy's doc): the owner's
