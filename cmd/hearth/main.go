@@ -32,6 +32,7 @@ Usage:
   hearth apps ls --instance <domain>           list the installed apps
   hearth apps update <slug> --instance <domain> [--ref R] [--yes]
   hearth apps rm <slug> --instance <domain> [--delete-data]
+  hearth registry serve [flags]                run an app registry (docs/registry.md)
   hearth version                               print the version
 
 Run "hearth <command> --help" for a command's flags.
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = instances(ctx, args[1:], stdout, stderr)
 	case "apps":
 		err = appsCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "registry":
+		err = registryCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "hearth", version)
 	case "help", "-h", "--help":

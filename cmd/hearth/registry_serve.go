@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/hearth-cloud/hearth/registry/entry"
+	"github.com/hearth-cloud/hearth/registry/gitsource"
+	"github.com/hearth-cloud/hearth/registry/server"
+	"github.com/hearth-cloud/hearth/registry/store"
+)
+
+// registryKeyFile is the registry's signing key, in its data directory.
+const registryKeyFile = "registry.key"
+
+// registryFlags are the options of "hearth registry serve".
+type registryFlags struct {
+	addr, dataDir, databaseURL, name, publicURL, logLevel string
+	allowPrivateGit                                       bool
+	refreshInterval                                       time.Duration
+}
+
+func registryServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("registry serve", "hearth registry serve [flags]", stderr)
+	var f registryFlags
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8081", "listener address")
+	fs.StringVar(&f.dataDir, "data-dir", "./registry-data", "directory holding the key, the archives and the SQLite database")
+	fs.StringVar(&f.databaseURL, "database-url", "", "keep the rows in this PostgreSQL (postgres://…) instead of SQLite")
+	fs.StringVar(&f.name, "name", "", "the registry's name (default: the host of --public-url)")
+	fs.StringVar(&f.publicURL, "public-url", "", "the URL people and other registries reach it at (default: http://<addr>)")
+	fs.BoolVar(&f.allowPrivateGit, "allow-private-git", false, "allow Git servers on loopback or private addresses")
+	fs.DurationVar(&f.refreshInterval, "refresh-interval", server.DefaultRefreshInterval, "how often every app is re-indexed")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: registry serve takes no arguments, got %q", errUsage, fs.Args())
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return fmt.Errorf("%w: --log-level %q", errUsage, f.logLevel)
+	}
+	if f.refreshInterval < time.Second {
+		return fmt.Errorf("%w: --refresh-interval must be at least 1s", errUsage)
+	}
+	origin, err := f.origin()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	signer, err := entry.LoadOrCreateKey(filepath.Join(f.dataDir, registryKeyFile))
+	if err != nil {
+		return fmt.Errorf("registry key: %w", err)
+	}
+	origin.Key = signer.Fingerprint()
+	st, err := store.Open(ctx, f.databaseURL, f.dataDir, store.Options{Origin: origin, Signer: signer})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Config{DataDir: f.dataDir, RefreshInterval: f.refreshInterval,
+		Policy: gitsource.Policy{AllowPrivate: f.allowPrivateGit}}, st, log)
+	if err != nil {
+		return err
+	}
+	return serveRegistry(ctx, f.addr, srv, origin, stdout, log)
+}
+
+// origin is the registry's name and URL as the flags give them.
+func (f *registryFlags) origin() (entry.Origin, error) {
+	public := f.publicURL
+	if public == "" {
+		public = "http://" + f.addr
+	}
+	u, err := url.Parse(public)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return entry.Origin{}, fmt.Errorf("%w: --public-url %q is not an http(s) URL", errUsage, public)
+	}
+	name := f.name
+	if name == "" {
+		name = u.Host
+	}
+	return entry.Origin{Name: name, URL: public}, nil
+}
+
+// serveRegistry listens on addr and serves srv, with its refresh loop,
+// until ctx ends.
+func serveRegistry(ctx context.Context, addr string, srv *server.Server, origin entry.Origin, stdout io.Writer, log *slog.Logger) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	loopDone := make(chan error, 1)
+	go func() { loopDone <- srv.Run(loopCtx) }()
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(l) }()
+	fmt.Fprintf(stdout, "Registry %s at %s (listening on %s)\nKey: %s\nStop with Ctrl-C.\n", origin.Name, origin.URL, l.Addr(), origin.Key)
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = hs.Shutdown(shutCtx)
+		cancel()
+	}
+	stopLoop()
+	<-loopDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("registry stopped")
+	return err
+}
