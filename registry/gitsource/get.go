@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 )
 
 // Get downloads the document at rawURL under policy, as Fetch reaches a Git server: the URL
@@ -33,14 +34,25 @@ func NewGetter(policy Policy) *Getter {
 // Close drops the Getter's idle connections.
 func (g *Getter) Close() { g.client.CloseIdleConnections() }
 
-// Get downloads rawURL as the package-level Get does; maxBytes, when positive and below the
+// withoutQuery is rawURL without its query and fragment, which CheckURL refuses in a Git URL
+// but which say nothing about where a document is fetched from.
+func withoutQuery(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL // CheckURL says what is wrong with it
+	}
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+	return u.String()
+}
+
+// Get downloads rawURL as the package-level Get does (a query is allowed); maxBytes, when positive and below the
 // policy's MaxFetchBytes, bounds this document instead.
 func (g *Getter) Get(ctx context.Context, rawURL string, maxBytes int64) ([]byte, error) {
 	limit := g.policy.MaxFetchBytes
 	if maxBytes > 0 && maxBytes < limit {
 		limit = maxBytes
 	}
-	if err := CheckURL(ctx, rawURL, g.policy); err != nil {
+	if err := CheckURL(ctx, withoutQuery(rawURL), g.policy); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.policy.Timeout)
