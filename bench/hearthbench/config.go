@@ -63,7 +63,7 @@ func parseConfig(args []string) (config, error) {
 	fs.IntVar(&c.appInsts, "app-instances", 1000, "instances that install the static app in apps1000")
 	fs.StringVar(&c.nodeApp, "node-app", "testdata/apps/node-hello", "node app proxied by the nodeproxy phase (answers GET /healthz)")
 	fs.IntVar(&c.coldStarts, "cold-starts", 5, "fresh instances whose stopped app's first request nodeproxy times")
-	fs.StringVar(&c.profile, "profile", "", "write hearth's CPU profile during nodeproxy's wrk load to this file")
+	fs.StringVar(&c.profile, "profile", "", "write hearth's CPU profile during nodeproxy's wrk load to this file, and during the static phase's to this file + .static")
 	fs.StringVar(&c.nginxProcs, "nginx-workers", "auto", "nginx worker_processes (auto: one per CPU)")
 	fs.StringVar(&only, "only", strings.Join(phases, ","), "phases to run, comma-separated")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (data and logs)")

@@ -46,23 +46,23 @@ func (b *bench) coldStarts(ctx context.Context, h *appHearth, repo, slug string)
 }
 
 // profileDuring starts taking hearth's CPU profile through its admin API, as long as a wrk
-// run of shape, and returns the function that waits for it and writes it to -profile.
-func (b *bench) profileDuring(ctx context.Context, h *appHearth, shape wrkShape) func() {
+// run of shape in phase, and returns the function that waits for it and writes it to file.
+func (b *bench) profileDuring(ctx context.Context, h *appHearth, shape wrkShape, phase, file string) func() {
 	secs := max(1, int(shape.duration.Round(time.Second)/time.Second))
 	done := make(chan error, 1)
-	go func() { done <- b.saveProfile(ctx, h, secs) }()
+	go func() { done <- b.saveProfile(ctx, h, secs, file) }()
 	return func() {
 		if err := <-done; err != nil {
-			b.rep.problemOf("hearth", "nodeproxy: CPU profile", err)
+			b.rep.problemOf("hearth", phase+": CPU profile", err)
 			return
 		}
-		b.rep.remark("nodeproxy: hearth's CPU profile over the %d s of its measured wrk load is in %s "+
-			"(go tool pprof -top %s %s)", secs, b.cfg.profile, b.cfg.hearth, b.cfg.profile)
+		b.rep.remark("%s: hearth's CPU profile over the %d s of its measured wrk load is in %s "+
+			"(go tool pprof -top %s %s)", phase, secs, file, b.cfg.hearth, file)
 	}
 }
 
-// saveProfile fetches /debug/pprof/profile from the admin listener and writes it to -profile.
-func (b *bench) saveProfile(ctx context.Context, h *appHearth, secs int) error {
+// saveProfile fetches /debug/pprof/profile from the admin listener and writes it to file.
+func (b *bench) saveProfile(ctx context.Context, h *appHearth, secs int, file string) error {
 	u := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", h.admin, secs)
 	resp, err := send(ctx, b.c, http.MethodGet, u, "", h.secret, nil)
 	if err != nil {
@@ -76,7 +76,7 @@ func (b *bench) saveProfile(ctx context.Context, h *appHearth, secs int) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%w: GET %s: %d %.300s", errStatus, u, resp.StatusCode, body)
 	}
-	if err := os.WriteFile(b.cfg.profile, body, 0o644); err != nil {
+	if err := os.WriteFile(file, body, 0o644); err != nil {
 		return fmt.Errorf("hearthbench: %w", err)
 	}
 	return nil

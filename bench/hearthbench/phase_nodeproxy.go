@@ -180,7 +180,7 @@ func (b *bench) measureNode(ctx context.Context, app *nodeApp, servers []nodeSer
 		proxyCPU, appCPU := startCPU(s.proxy), startCPU(s.app)
 		done := func() {}
 		if prof != nil && s.col == colHearth && b.cfg.profile != "" {
-			done = b.profileDuring(ctx, prof, shape)
+			done = b.profileDuring(ctx, prof, shape, "nodeproxy", b.cfg.profile)
 		}
 		res, err := runWrk(ctx, load)
 		if cpu != nil {

@@ -21,6 +21,18 @@ const (
 // staticRatio is the target of the static phase: hearth's rate as a share of nginx's.
 const staticRatio = 0.7
 
+// staticCells is what the static phase measured of one path.
+type staticCells struct {
+	wrkCells
+	cpu [numCols]figure // CPU time per request of the server, µs
+}
+
+// setAll puts f in column col of every figure.
+func (c *staticCells) setAll(col int, f figure) {
+	c.wrkCells.setAll(col, f)
+	c.cpu[col] = f
+}
+
 // staticPath is one request the static phase measures.
 type staticPath struct {
 	path   string
@@ -50,19 +62,23 @@ func (b *bench) phaseStatic(ctx context.Context) {
 		if p.target {
 			r.target = fmt.Sprintf("a ≥ %g× c", staticRatio)
 		}
+		cpu := row{heads: &serveCols, metric: "  CPU per request of the server (µs)", verb: "%.1f", cells: c.cpu}
+		if x, ok := ratio(c.cpu[colHearth], c.cpu[colNginx]); ok {
+			cpu.ratio = "a/c " + times(x)
+		}
 		b.rep.rows = append(b.rep.rows, r,
 			row{heads: &serveCols, metric: "  latency p50 (ms)", verb: "%.2f", cells: c.p50},
-			row{heads: &serveCols, metric: "  latency p99 (ms)", verb: "%.2f", cells: c.p99})
+			row{heads: &serveCols, metric: "  latency p99 (ms)", verb: "%.2f", cells: c.p99}, cpu)
 	}
 }
 
 // static runs the phase.
-func (b *bench) static(ctx context.Context) []wrkCells {
-	cells := make([]wrkCells, len(staticPaths))
+func (b *bench) static(ctx context.Context) []staticCells {
+	cells := make([]staticCells, len(staticPaths))
 	for i := range cells {
 		cells[i].setAll(colDirect, figure{note: "n/a"})
 	}
-	fail := func(col int, who, metric string, err error) []wrkCells {
+	fail := func(col int, who, metric string, err error) []staticCells {
 		f := b.rep.problemOf(who, metric, err)
 		for i := range cells {
 			cells[i].setAll(col, f)
@@ -98,8 +114,12 @@ func (b *bench) static(ctx context.Context) []wrkCells {
 	}
 	body := fmt.Sprintf("root %s;\nindex index.html;\n%s", dir, nginxHeaders(resp.Header))
 	b.progress("starting nginx on %s", dir)
-	nginx, _, err := startNginx(ctx, b.ps, "nginx static", filepath.Join(b.tmp, "nginx-static"),
+	nginx, nginxProc, err := startNginx(ctx, b.ps, "nginx static", filepath.Join(b.tmp, "nginx-static"),
 		nginxSite{body: body, workers: b.cfg.nginxProcs})
+	nginxGroup := 0
+	if err == nil {
+		nginxGroup = nginxProc.cmd.Process.Pid
+	}
 	if err != nil {
 		f := b.rep.problemOf("nginx", "start", err)
 		for i := range cells {
@@ -107,10 +127,11 @@ func (b *bench) static(ctx context.Context) []wrkCells {
 		}
 	}
 	servers := []struct {
-		col  int
-		who  string
-		base string
-	}{{colHearth, "hearth", h.public}, {colNginx, "nginx", nginx}}
+		col   int
+		who   string
+		base  string
+		group int // process group, for the CPU time
+	}{{colHearth, "hearth", h.public, h.proc.cmd.Process.Pid}, {colNginx, "nginx", nginx, nginxGroup}}
 	for i, p := range staticPaths {
 		var size []string
 		for _, s := range servers {
@@ -127,7 +148,20 @@ func (b *bench) static(ctx context.Context) []wrkCells {
 				continue
 			}
 			size = append(size, fmt.Sprintf("%s %s", s.who, respSize(resp, body)))
-			cells[i].rate[s.col], cells[i].p50[s.col], cells[i].p99[s.col] = b.wrkMeasure(ctx, s.who, s.base+p.path, host)
+			cells[i].cpu[s.col] = figure{note: "-"}
+			load := wrkLoad{url: s.base + p.path, host: host, shape: b.cfg.wrk}
+			if f, ok := b.wrkWarm(ctx, s.who, load); !ok {
+				cells[i].setAll(s.col, f)
+				continue
+			}
+			meter, done := startCPU(s.group), func() {}
+			if s.col == colHearth && p.target && b.cfg.profile != "" {
+				done = b.profileDuring(ctx, h, load.shape, "static", b.cfg.profile+".static")
+			}
+			res, err := runWrk(ctx, load)
+			cells[i].cpu[s.col] = meter.perRequest(res.requests)
+			done()
+			cells[i].rate[s.col], cells[i].p50[s.col], cells[i].p99[s.col] = b.wrkFigures(s.who, load, res, err)
 		}
 		b.rep.remark("static: GET %s answers %s (head+body)", p.path, strings.Join(size, ", "))
 	}
