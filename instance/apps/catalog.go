@@ -109,3 +109,19 @@ func installedAs(list []*Installed, l *client.Listing) string {
 	}
 	return ""
 }
+
+// Icon returns the icon a trusted registry serves for an app, and its content type (an image
+// type). It is not signed: serve it as an image only, under a policy that runs nothing.
+func (s *Service) Icon(ctx context.Context, instanceID, registryURL, origin, slug string) ([]byte, string, error) {
+	reg, err := s.trustedURL(ctx, instanceID, registryURL)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := s.registryClient(reg)
+	if err != nil {
+		return nil, "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, catalogTimeout)
+	defer cancel()
+	return c.Icon(ctx, slug, origin)
+}

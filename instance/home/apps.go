@@ -20,6 +20,15 @@ type appTile struct {
 	*apps.Installed
 	Name, Version, Kind, Description, Origin, State string
 	Updated                                         bool // updated since installed
+	// Registry is what the registry the app came from says of the installed version (nil for
+	// an app from Git, or when not asked).
+	Registry *apps.RegistryStatus
+}
+
+// Attention tells whether the registry has news the owner should see on the tile.
+func (t appTile) Attention() bool {
+	r := t.Registry
+	return r != nil && (r.Update != "" || r.Deprecated != nil || r.Yanked != nil || len(r.Advisories) > 0)
 }
 
 func (h *Home) tile(q *req, in *apps.Installed) appTile {
@@ -47,6 +56,7 @@ func (h *Home) appsHomeWith(q *req, status int, notice, errMsg string) error {
 	for _, in := range list {
 		d.Apps = append(d.Apps, h.tile(q, in))
 	}
+	h.registryStatuses(q, d.Apps)
 	v := q.view("Apps", d)
 	v.Notice, v.Error = notice, errMsg
 	h.render(q, status, "home", v)
@@ -152,6 +162,7 @@ func (h *Home) appDetails(q *req) error {
 		return h.appsError(q, err)
 	}
 	d := appData{App: h.tile(q, in)}
+	d.App.Registry = h.cfg.Apps.RegistryStatus(q.ctx(), q.inst.ID, in, true)
 	if d.App.Kind == string(manifest.KindNode) && h.cfg.Runner != nil {
 		st := h.cfg.Runner.State(q.inst.ID, in.Slug)
 		d.Status, d.Logs = &st, h.cfg.Runner.Logs(q.inst.ID, in.Slug)

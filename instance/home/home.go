@@ -1,8 +1,10 @@
 // Package home serves the owner's pages on the instance's own origin: onboarding, login and
 // logout, settings (passphrase, two-factor, sessions), the apps home (install from a Git URL
-// behind a permission prompt, update, remove, state and logs), and the hand-off that gives an
-// app's origin its own session (see appsession.go). Pages are rendered server-side from web/;
-// every form carries a CSRF token bound to the session, and cross-origin posts are refused.
+// behind a permission prompt, update, remove, state and logs), the store (the apps of the
+// registries the instance trusts, installed in one click behind the same prompt, and what the
+// registries say of the installed ones), and the hand-off that gives an app's origin its own
+// session (see appsession.go). Pages are rendered server-side from web/; every form carries a
+// CSRF token bound to the session, and cross-origin posts are refused.
 package home
 
 import (
@@ -103,6 +105,10 @@ func (h *Home) Routes(r gin.IRoutes) {
 	r.POST("/settings/sessions/:id/revoke", h.ownerForm(h.revokeSession))
 	r.POST("/settings/tokens", h.ownerForm(h.newToken))
 	r.POST("/apps/install", h.ownerForm(h.install))
+	r.POST("/apps/update-all", h.ownerForm(h.updateAll))
+	r.GET("/store", h.owner(h.store))
+	r.GET("/store/icon", h.owner(h.storeIcon))
+	r.POST("/store/install", h.ownerForm(h.storeInstall))
 	r.GET("/apps/plans/:plan", h.owner(h.showPlan))
 	r.POST("/apps/plans/:plan", h.ownerForm(h.acceptPlan))
 	r.GET("/apps/:slug", h.owner(h.appDetails))
@@ -281,16 +287,19 @@ func userError(err error) (int, string) {
 		return http.StatusForbidden, clean(err)
 	case errors.Is(err, apps.ErrNotInstalled), errors.Is(err, apps.ErrNoPlan):
 		return http.StatusNotFound, clean(err)
-	case errors.Is(err, apps.ErrInstalled), errors.Is(err, apps.ErrManifest), errors.Is(err, apps.ErrSource), errors.Is(err, errBuild):
+	case errors.Is(err, apps.ErrInstalled), errors.Is(err, apps.ErrManifest), errors.Is(err, apps.ErrSource), errors.Is(err, errBuild),
+		errors.Is(err, apps.ErrUntrusted), errors.Is(err, apps.ErrBadRegistry):
 		return http.StatusUnprocessableEntity, clean(err)
 	}
 	return http.StatusInternalServerError, "Something went wrong on the server. The runtime's log has the details."
 }
 
 // clean turns a package-prefixed error into a sentence.
-func clean(err error) string {
-	s := err.Error()
-	for _, p := range []string{"home: ", "apps: ", "gitsource: ", "manifest: ", "owner: "} {
+func clean(err error) string { return cleanText(err.Error()) }
+
+// cleanText turns a package-prefixed error message into a sentence.
+func cleanText(s string) string {
+	for _, p := range []string{"home: ", "apps: ", "gitsource: ", "manifest: ", "owner: ", "client: ", "entry: ", "archive: "} {
 		s = strings.ReplaceAll(s, p, "")
 	}
 	if s != "" {
