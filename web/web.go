@@ -62,20 +62,26 @@ var funcs = template.FuncMap{
 
 // Load parses every page, each with the shared layout.
 func Load(log *slog.Logger) (*Pages, error) {
+	return loadPages(templateFS, "templates", nil, log)
+}
+
+// loadPages parses every page dir/*.html of fsys, each with dir/layout.html, with funcs and
+// extra as template functions.
+func loadPages(fsys fs.FS, dir string, extra template.FuncMap, log *slog.Logger) (*Pages, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	names, err := fs.Glob(templateFS, "templates/*.html")
+	names, err := fs.Glob(fsys, dir+"/*.html")
 	if err != nil {
 		return nil, err
 	}
 	p := &Pages{pages: map[string]*template.Template{}, log: log}
 	for _, n := range names {
-		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		name := strings.TrimSuffix(strings.TrimPrefix(n, dir+"/"), ".html")
 		if name == "layout" {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(name).Funcs(funcs).Funcs(extra).ParseFS(fsys, dir+"/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", n, err)
 		}
@@ -122,16 +128,26 @@ func SetPageHeaders(h http.Header, nonce string) {
 
 // Assets serves the embedded CSS and images under the prefix it is mounted at (strip it first).
 func Assets() http.Handler {
-	sub, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		panic(err) // the embedded directory exists: a build error, not a runtime one
-	}
-	files := http.FileServerFS(sub)
+	return serveAssets(subFS(staticFS, "static"))
+}
+
+// serveAssets serves the files of fsys as Assets does.
+func serveAssets(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})
+}
+
+// subFS is the embedded directory dir of fsys.
+func subFS(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // the embedded directory exists: a build error, not a runtime one
+	}
+	return sub
 }
 
 // Nonce returns a fresh random CSP nonce.

@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	api.DELETE("/apps/:slug/deprecate", s.handle(s.authed(s.owned(s.undeprecate))))
 	api.POST("/apps/:slug/versions/:version/yank", s.handle(s.authed(s.owned(s.yank))))
 	api.POST("/apps/:slug/advisories", s.handle(s.authed(s.owned(s.advisory))))
+	s.pageRoutes(r)
 
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "no such endpoint"}) })
 	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method not allowed"}) })
