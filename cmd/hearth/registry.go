@@ -8,6 +8,8 @@ import (
 
 const registryUsage = `Usage:
   hearth registry serve [flags]     run an app registry
+  hearth registry follow <url> --key ed25519:… [flags]
+                                    mirror another registry (checked against its pinned key)
 `
 
 // registryCommand dispatches "hearth registry <sub>".
@@ -19,6 +21,8 @@ func registryCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	switch args[0] {
 	case "serve":
 		return registryServe(ctx, args[1:], stdout, stderr)
+	case "follow":
+		return registryFollow(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, registryUsage)
 	return fmt.Errorf("%w: unknown registry subcommand %q", errUsage, args[0])

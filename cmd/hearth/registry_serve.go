@@ -25,7 +25,7 @@ const registryKeyFile = "registry.key"
 type registryFlags struct {
 	addr, dataDir, databaseURL, name, publicURL, logLevel string
 	allowPrivateGit                                       bool
-	refreshInterval                                       time.Duration
+	refreshInterval, followInterval                       time.Duration
 }
 
 func registryServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -38,6 +38,7 @@ func registryServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&f.publicURL, "public-url", "", "the URL people and other registries reach it at (default: http://<addr>)")
 	fs.BoolVar(&f.allowPrivateGit, "allow-private-git", false, "allow Git servers on loopback or private addresses")
 	fs.DurationVar(&f.refreshInterval, "refresh-interval", server.DefaultRefreshInterval, "how often every app is re-indexed")
+	fs.DurationVar(&f.followInterval, "follow-interval", DefaultFollowInterval, "how often the feeds of the registries it follows are pulled")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -49,8 +50,8 @@ func registryServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return fmt.Errorf("%w: --log-level %q", errUsage, f.logLevel)
 	}
-	if f.refreshInterval < time.Second {
-		return fmt.Errorf("%w: --refresh-interval must be at least 1s", errUsage)
+	if f.refreshInterval < time.Second || f.followInterval < time.Second {
+		return fmt.Errorf("%w: --refresh-interval and --follow-interval must be at least 1s", errUsage)
 	}
 	origin, err := f.origin()
 	if err != nil {
@@ -72,6 +73,13 @@ func registryServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	followed := make(chan struct{})
+	go func() {
+		newFollower(st, f.dataDir, f.allowPrivateGit, log).Run(followCtx, st.Peers, f.followInterval)
+		close(followed)
+	}()
+	defer func() { stopFollowing(); <-followed }()
 	return serveRegistry(ctx, f.addr, srv, origin, stdout, log)
 }
 

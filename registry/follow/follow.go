@@ -22,7 +22,10 @@ const (
 	DefaultPageSize = 500
 	DefaultFetchers = 4
 	maxPageBytes    = 64 << 20
-	maxRefusals     = 20 // kept in a Report, the rest only counted
+	// batchBytes is how many bytes of downloaded archives are held before
+	// they are written out together.
+	batchBytes  = 64 << 20
+	maxRefusals = 20 // kept in a Report, the rest only counted
 )
 
 // ErrPeer is returned when a peer cannot be followed: unreachable, a key
@@ -32,14 +35,14 @@ var ErrPeer = errors.New("follow: peer")
 // Store is what the follower needs of the registry's rows.
 type Store interface {
 	SavePeer(ctx context.Context, p *store.Peer) error
-	Mirror(ctx context.Context, p *store.Peer, sg *entry.Signed, e *entry.Entry) (applied bool, err error)
+	MirrorAll(ctx context.Context, p *store.Peer, items []store.MirrorItem) ([]store.MirrorResult, error)
 }
 
 // Archives keeps archives by sha256 (gitindex.DirArchives does).
 type Archives interface {
 	Has(sha256 string) bool
-	Put(ctx context.Context, sha256 string, data []byte) error
-	Sync(ctx context.Context) error
+	// PutAll stores archives (sha256 → data), durable when it returns.
+	PutAll(ctx context.Context, archives map[string][]byte) error
 }
 
 // Follower mirrors peers into a Store and Archives.
@@ -145,6 +148,23 @@ func (f *Follower) sync(ctx context.Context, p *store.Peer) (*Report, error) {
 	}
 }
 
+// Check reads the well-known document of the registry at peerURL and
+// returns its name if it publishes the key pinned; it is what to call
+// before recording a new peer.
+func (f *Follower) Check(ctx context.Context, peerURL, pinned string) (string, error) {
+	g := gitsource.NewGetter(f.Policy)
+	defer g.Close()
+	base, err := url.Parse(peerURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return "", fmt.Errorf("%w: %q is not an http(s) URL", ErrPeer, peerURL)
+	}
+	wk, err := f.wellKnown(ctx, g, base, pinned)
+	if err != nil {
+		return "", err
+	}
+	return wk.Name, nil
+}
+
 func (f *Follower) wellKnown(ctx context.Context, g *gitsource.Getter, base *url.URL, pinned string) (*wellKnown, error) {
 	u := base.JoinPath("/.well-known/hearth-registry")
 	var wk wellKnown
@@ -185,7 +205,7 @@ func (f *Follower) page(ctx context.Context, g *gitsource.Getter, changesURL *ur
 }
 
 // apply opens a page's entries, fetches the archives they need, then stores
-// them in feed order, moving p's cursor.
+// them in feed order in one transaction, and moves p's cursor past them.
 func (f *Follower) apply(ctx context.Context, g *gitsource.Getter, archivesURL *url.URL, p *store.Peer, pg *page, rep *Report) error {
 	items := make([]*opened, 0, len(pg.Changes))
 	for i := range pg.Changes {
@@ -197,39 +217,48 @@ func (f *Follower) apply(ctx context.Context, g *gitsource.Getter, archivesURL *
 		}
 		items = append(items, &opened{seq: c.Seq, signed: &c.Signed, entry: e})
 	}
-	f.fetchArchives(ctx, g, archivesURL, items)
-	if err := ctx.Err(); err != nil {
+	if err := f.fetchArchives(ctx, g, archivesURL, items); err != nil {
 		return err
 	}
-	if err := f.Archives.Sync(ctx); err != nil {
-		return err
+	cursor := int64(-1)
+	if len(pg.Changes) > 0 {
+		cursor = pg.Changes[len(pg.Changes)-1].Seq
 	}
+	var batch []store.MirrorItem
+	var seqs []int64
+	var stop error
 	for _, it := range items {
+		if it.err != nil && errors.Is(it.err, ErrPeer) {
+			// The peer failed us: store what came before, retry from here later.
+			cursor, stop = it.seq-1, it.err
+			break
+		}
 		if it.err != nil {
-			if errors.Is(it.err, ErrPeer) {
-				return f.save(ctx, p, it.err) // the peer failed us: retry from here later
-			}
 			rep.refuse(it.seq, it.err)
 			continue
 		}
-		applied, err := f.Store.Mirror(ctx, p, it.signed, it.entry)
+		batch = append(batch, store.MirrorItem{Signed: it.signed, Entry: it.entry})
+		seqs = append(seqs, it.seq)
+	}
+	res, err := f.Store.MirrorAll(ctx, p, batch)
+	if err != nil {
+		return errors.Join(err, f.save(ctx, p, err))
+	}
+	for i, r := range res {
 		switch {
-		case errors.Is(err, store.ErrNotYours):
-			rep.refuse(it.seq, err)
-		case err != nil:
-			return errors.Join(err, f.save(ctx, p, err))
-		case applied:
+		case r.Err != nil:
+			rep.refuse(seqs[i], r.Err)
+		case r.Applied:
 			rep.Applied++
 		default:
 			rep.Skipped++
 		}
-		p.Cursor = it.seq
 	}
-	if len(pg.Changes) > 0 {
-		p.Cursor = max(p.Cursor, pg.Changes[len(pg.Changes)-1].Seq)
+	if cursor >= 0 {
+		p.Cursor = max(p.Cursor, cursor)
 	}
 	rep.LastSeq = p.Cursor
-	return f.save(ctx, p, nil)
+	return f.save(ctx, p, stop)
 }
 
 // save records p's cursor and state; cause is the error that stopped the pass, if any.
@@ -247,59 +276,87 @@ func (f *Follower) save(ctx context.Context, p *store.Peer, cause error) error {
 }
 
 // fetchArchives downloads the archives of the version entries that are not
-// kept yet, a few at a time, and sets the err of each item whose archive
-// could not be had (items sharing an archive share its fate).
-func (f *Follower) fetchArchives(ctx context.Context, g *gitsource.Getter, archivesURL *url.URL, items []*opened) {
+// kept yet, a few at a time, checks them and stores them in batches. It sets
+// the err of each item whose archive could not be had (items sharing an
+// archive share its fate) and fails only when storing fails.
+func (f *Follower) fetchArchives(ctx context.Context, g *gitsource.Getter, archivesURL *url.URL, items []*opened) error {
 	workers := f.Fetchers
 	if workers <= 0 {
 		workers = DefaultFetchers
 	}
 	type job struct {
-		v   *entry.Version
-		err error
+		v    *entry.Version
+		data []byte
+		err  error
 	}
 	jobs := map[string]*job{}
-	todo := make(chan *job)
+	todo, done := make(chan *job), make(chan *job)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for j := range todo {
-				j.err = f.fetchArchive(ctx, g, archivesURL, j.v)
+				j.data, j.err = f.fetchArchive(ctx, g, archivesURL, j.v)
+				done <- j
 			}
 		})
 	}
-	for _, it := range items {
-		v := it.entry.Version
-		if v == nil || jobs[v.ArchiveSHA256] != nil || f.Archives.Has(v.ArchiveSHA256) {
-			continue
+	go func() {
+		defer close(todo)
+		for _, it := range items {
+			v := it.entry.Version
+			if v == nil || jobs[v.ArchiveSHA256] != nil || f.Archives.Has(v.ArchiveSHA256) {
+				continue
+			}
+			j := &job{v: v}
+			jobs[v.ArchiveSHA256] = j
+			todo <- j
 		}
-		j := &job{v: v}
-		jobs[v.ArchiveSHA256] = j
-		todo <- j
+	}()
+	go func() { wg.Wait(); close(done) }()
+	batch, size := map[string][]byte{}, 0
+	var putErr error
+	flush := func() {
+		if putErr == nil {
+			putErr = f.Archives.PutAll(ctx, batch)
+		}
+		batch, size = map[string][]byte{}, 0
 	}
-	close(todo)
-	wg.Wait()
+	for j := range done {
+		if j.err == nil {
+			batch[j.v.ArchiveSHA256] = j.data
+			j.data = nil
+			if size += len(batch[j.v.ArchiveSHA256]); size >= batchBytes {
+				flush()
+			}
+		}
+	}
+	flush()
+	if putErr != nil {
+		return putErr
+	}
 	for _, it := range items {
 		if v := it.entry.Version; v != nil && jobs[v.ArchiveSHA256] != nil {
 			it.err = jobs[v.ArchiveSHA256].err
 		}
 	}
+	return nil
 }
 
-func (f *Follower) fetchArchive(ctx context.Context, g *gitsource.Getter, archivesURL *url.URL, v *entry.Version) error {
+// fetchArchive downloads one archive and checks it against its signed sha256 and size.
+func (f *Follower) fetchArchive(ctx context.Context, g *gitsource.Getter, archivesURL *url.URL, v *entry.Version) ([]byte, error) {
 	u := archivesURL.JoinPath(v.ArchiveSHA256 + ".tar")
 	data, err := g.Get(ctx, u.String(), v.ArchiveSize)
 	if err != nil {
 		if errors.Is(err, gitsource.ErrTooLarge) {
-			return fmt.Errorf("archive %s is larger than its signed size %d", v.ArchiveSHA256, v.ArchiveSize)
+			return nil, fmt.Errorf("archive %s is larger than its signed size %d", v.ArchiveSHA256, v.ArchiveSize)
 		}
-		return fmt.Errorf("%w: archive %s: %w", ErrPeer, v.ArchiveSHA256, err)
+		return nil, fmt.Errorf("%w: archive %s: %w", ErrPeer, v.ArchiveSHA256, err)
 	}
 	sum := sha256.Sum256(data)
 	if int64(len(data)) != v.ArchiveSize || hex.EncodeToString(sum[:]) != v.ArchiveSHA256 {
-		return fmt.Errorf("archive %s: the peer served %d bytes that do not hash to the signed sha256", v.ArchiveSHA256, len(data))
+		return nil, fmt.Errorf("archive %s: the peer served %d bytes that do not hash to the signed sha256", v.ArchiveSHA256, len(data))
 	}
-	return f.Archives.Put(ctx, v.ArchiveSHA256, data)
+	return data, nil
 }
 
 func getJSON(ctx context.Context, g *gitsource.Getter, rawURL string, limit int64, v any) error {

@@ -26,7 +26,7 @@ var local = gitsource.Policy{AllowPrivate: true}
 
 // registry is a real registry (store, server, HTTP listener) for a test.
 type registry struct {
-	t      *testing.T
+	t      testing.TB
 	name   string
 	url    string
 	dir    string
@@ -37,7 +37,7 @@ type registry struct {
 	tamper atomic.Pointer[func(path string, body []byte) []byte]
 }
 
-func newRegistry(t *testing.T, name, dbURL string) *registry {
+func newRegistry(t testing.TB, name, dbURL string) *registry {
 	t.Helper()
 	signer, err := entry.GenerateSigner()
 	if err != nil {

@@ -114,3 +114,57 @@ func (d DirArchives) Has(sha256 string) bool {
 	_, err = os.Stat(p)
 	return err == nil
 }
+
+// PutAll stores many archives (sha256 → data) with one flush instead of one
+// per archive: each is written to a temporary file, then the file system is
+// synced once, then the files are renamed and Dir synced. No archive shows
+// under its final name before its bytes are durable.
+func (d DirArchives) PutAll(ctx context.Context, archives map[string][]byte) error {
+	if len(archives) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
+		return fmt.Errorf("gitindex: archives: %w", err)
+	}
+	temps := map[string]string{}
+	defer func() {
+		for _, tmp := range temps {
+			os.Remove(tmp) // a no-op once renamed
+		}
+	}()
+	for sha, data := range archives {
+		if !sha256Re.MatchString(sha) {
+			return fmt.Errorf("%w: %q", ErrArchiveName, sha)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.Has(sha) {
+			continue
+		}
+		f, err := os.CreateTemp(d.Dir, ".tmp-"+sha+"-*")
+		if err != nil {
+			return fmt.Errorf("gitindex: archives: %w", err)
+		}
+		temps[sha] = f.Name()
+		_, werr := f.Write(data)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr == nil {
+			werr = os.Chmod(f.Name(), 0o644)
+		}
+		if werr != nil {
+			return fmt.Errorf("gitindex: archives: write %s: %w", sha, werr)
+		}
+	}
+	if err := syncFiles(d.Dir, temps); err != nil {
+		return fmt.Errorf("gitindex: archives: sync: %w", err)
+	}
+	for sha, tmp := range temps {
+		if err := os.Rename(tmp, filepath.Join(d.Dir, sha+".tar")); err != nil {
+			return fmt.Errorf("gitindex: archives: %w", err)
+		}
+	}
+	return d.Sync(ctx)
+}

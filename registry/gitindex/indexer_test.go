@@ -258,10 +258,23 @@ func TestDirArchives(t *testing.T) {
 		if err := store.Put(t.Context(), bad, nil); err == nil {
 			t.Errorf("Put(%q) succeeded", bad)
 		}
+		if err := store.PutAll(t.Context(), map[string][]byte{bad: nil}); err == nil {
+			t.Errorf("PutAll(%q) succeeded", bad)
+		}
+	}
+	other := strings.Repeat("cd", 32)
+	if err := store.PutAll(t.Context(), map[string][]byte{sum: []byte("not again"), other: []byte("other")}); err != nil {
+		t.Fatal(err)
+	}
+	for sha, want := range map[string]string{sum: "data", other: "other"} {
+		path, _ := store.Path(sha)
+		if data, err := os.ReadFile(path); err != nil || string(data) != want || !store.Has(sha) {
+			t.Errorf("%s after PutAll: %q, %v", sha[:4], data, err)
+		}
 	}
 	entries, _ := os.ReadDir(store.Dir)
-	if len(entries) != 1 {
-		t.Fatalf("archive dir holds %d entries, want 1", len(entries))
+	if len(entries) != 2 {
+		t.Fatalf("archive dir holds %d entries, want 2 (no temporary file left)", len(entries))
 	}
 }
 

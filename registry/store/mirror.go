@@ -26,53 +26,109 @@ var errSkip = errors.New("store: entry not newer")
 // and not through p. An entry whose e.Seq is not newer than the one held
 // for the same app and e.Subject() is skipped: (false, nil).
 func (s *Store) Mirror(ctx context.Context, p *Peer, sg *entry.Signed, e *entry.Entry) (bool, error) {
-	if e.Origin.Key == s.origin.Key {
-		return false, fmt.Errorf("%w: %s is about an app of this registry", ErrNotYours, e.ID())
-	}
-	if !canonical(sg.Entry) {
-		return false, fmt.Errorf("%w: the entry's bytes are not canonical JSON", ErrInput)
-	}
-	signed := entry.Signed{Entry: sg.Entry, Signatures: slices.Clone(sg.Signatures)}
-	s.signer.Countersign(&signed)
-	data, err := json.Marshal(signed)
+	res, err := s.MirrorAll(ctx, p, []MirrorItem{{Signed: sg, Entry: e}})
 	if err != nil {
-		return false, fmt.Errorf("store: %w", err)
+		return false, err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return res[0].Applied, res[0].Err
+}
+
+// MirrorItem is one entry for MirrorAll.
+type MirrorItem struct {
+	Signed *entry.Signed
+	Entry  *entry.Entry
+}
+
+// MirrorResult is what MirrorAll did with one item: Applied, skipped (neither
+// Applied nor Err), or refused with Err (ErrNotYours or ErrInput).
+type MirrorResult struct {
+	Applied bool
+	Err     error
+}
+
+// MirrorAll is Mirror for many entries of peer p, in order, in one
+// transaction (one commit for a whole page of a peer's feed): each entry is
+// stored under a savepoint, so a refused one leaves the others. It fails
+// as a whole only when the database does, and then stores nothing.
+func (s *Store) MirrorAll(ctx context.Context, p *Peer, items []MirrorItem) ([]MirrorResult, error) {
+	res := make([]MirrorResult, len(items))
+	data := make([][]byte, len(items))
+	for i, it := range items {
+		data[i], res[i].Err = s.countersigned(it)
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockFeed(tx); err != nil {
 			return err
 		}
-		row, err := mirroredApp(tx, p, e)
-		if err != nil {
-			return err
+		for i, it := range items {
+			if res[i].Err != nil {
+				continue
+			}
+			err := tx.Transaction(func(tx *gorm.DB) error { return s.mirrorOne(tx, p, it.Entry, data[i]) })
+			switch {
+			case err == nil:
+				res[i].Applied = true
+			case errors.Is(err, errSkip):
+			case errors.Is(err, ErrNotYours), errors.Is(err, ErrInput):
+				res[i].Err = err
+			default:
+				return err
+			}
 		}
-		switch e.Kind {
-		case entry.KindApp:
-			err = s.mirrorApp(tx, row, e, data)
-		case entry.KindVersion:
-			err = s.mirrorVersion(tx, row, e, data)
-		case entry.KindAdvisory:
-			err = s.mirrorAdvisory(tx, row, e, data)
-		default:
-			err = fmt.Errorf("%w: kind %q", ErrInput, e.Kind)
-		}
-		if err != nil {
-			return err
-		}
-		seq, err := nextSeq(tx)
-		if err != nil {
-			return err
-		}
-		if err := tx.Create(&changeRow{Seq: seq, AppID: row.ID, Kind: string(e.Kind), Signed: data}).Error; err != nil {
-			return dbErr("change", err)
-		}
-		row.UpdatedAt = stamp(s.now())
-		return dbErr("app", tx.Save(row).Error)
+		return nil
 	})
-	if errors.Is(err, errSkip) {
-		return false, nil
+	if err != nil {
+		return nil, err
 	}
-	return err == nil, err
+	return res, nil
+}
+
+// countersigned checks that an item may be mirrored and returns its signed
+// form with this registry's countersignature, as stored and served.
+func (s *Store) countersigned(it MirrorItem) ([]byte, error) {
+	if it.Entry.Origin.Key == s.origin.Key {
+		return nil, fmt.Errorf("%w: %s is about an app of this registry", ErrNotYours, it.Entry.ID())
+	}
+	if !canonical(it.Signed.Entry) {
+		return nil, fmt.Errorf("%w: the entry's bytes are not canonical JSON", ErrInput)
+	}
+	signed := entry.Signed{Entry: it.Signed.Entry, Signatures: slices.Clone(it.Signed.Signatures)}
+	s.signer.Countersign(&signed)
+	data, err := json.Marshal(signed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	return data, nil
+}
+
+// mirrorOne stores one countersigned entry and its change in tx.
+func (s *Store) mirrorOne(tx *gorm.DB, p *Peer, e *entry.Entry, data []byte) error {
+	row, err := mirroredApp(tx, p, e)
+	if err != nil {
+		return err
+	}
+	switch e.Kind {
+	case entry.KindApp:
+		err = s.mirrorApp(tx, row, e, data)
+	case entry.KindVersion:
+		err = s.mirrorVersion(tx, row, e, data)
+	case entry.KindAdvisory:
+		err = s.mirrorAdvisory(tx, row, e, data)
+	default:
+		err = fmt.Errorf("%w: kind %q", ErrInput, e.Kind)
+	}
+	if err != nil {
+		return err
+	}
+	seq, err := nextSeq(tx)
+	if err != nil {
+		return err
+	}
+	if err := tx.Create(&changeRow{Seq: seq, AppID: row.ID, Kind: string(e.Kind), Signed: data}).Error; err != nil {
+		return dbErr("change", err)
+	}
+	row.UpdatedAt = stamp(s.now())
+	return dbErr("app", tx.Save(row).Error)
 }
 
 // mirroredApp returns the app row of e held through p, creating it when
