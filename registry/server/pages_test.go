@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-cloud/hearth/internal/testsvc"
 	"github.com/hearth-cloud/hearth/registry/entry"
 	"github.com/hearth-cloud/hearth/registry/gitsource"
 	"github.com/hearth-cloud/hearth/registry/manifest"
@@ -392,5 +393,134 @@ func TestBrowsePages(t *testing.T) {
 	}
 	if code, _, _ := b.get("/apps/faraway"); code != http.StatusNotFound {
 		t.Errorf("the mirrored app under this registry's origin: %d", code)
+	}
+}
+
+func TestDashboardForms(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "", gitsource.Policy{AllowPrivate: true})
+	token, proof := e.publisher("ada@example.org")
+	bare, gitURL := repo(t, appFiles("notes", "1.0.0", proof), "v1.0.0")
+	e.must(http.StatusCreated, "POST", "/api/v1/apps", token, map[string]string{"git_url": gitURL}, nil)
+	b := newBrowser(t, e)
+	b.login("ada@example.org")
+	post := func(path string, form url.Values, wantCode int, wantLocation string) string {
+		t.Helper()
+		form.Set("csrf", b.csrf("/dashboard"))
+		code, body, h := b.post(path, form)
+		if code != wantCode || (wantLocation != "" && h.Get("Location") != wantLocation) {
+			t.Fatalf("POST %s: %d %v\n%s", path, code, h, body)
+		}
+		return body
+	}
+	page := func(path string) string {
+		t.Helper()
+		code, body, _ := b.get(path)
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, code)
+		}
+		return body
+	}
+
+	post("/dashboard/apps/notes/deprecate", url.Values{"reason": {"Use the new one"}, "replacement": {"notes2"}},
+		http.StatusSeeOther, "/dashboard?done=deprecated#app-notes")
+	if body := page("/dashboard?done=deprecated"); !strings.Contains(body, "The app is deprecated.") || !strings.Contains(body, `id="undeprecate-notes"`) {
+		t.Errorf("dashboard after deprecating:\n%s", body)
+	}
+	if body := page("/apps/notes"); !strings.Contains(body, "Use the new one") || !strings.Contains(body, `href="/apps/notes2" id="replacement"`) {
+		t.Errorf("app page after deprecating:\n%s", body)
+	}
+	post("/dashboard/apps/notes/undeprecate", url.Values{}, http.StatusSeeOther, "/dashboard?done=undeprecated#app-notes")
+	if body := page("/apps/notes"); strings.Contains(body, `id="deprecation"`) {
+		t.Errorf("app page after undoing the deprecation:\n%s", body)
+	}
+
+	post("/dashboard/apps/notes/advisories", url.Values{"id": {"HSA-2026-1"}, "summary": {"Notes leak"},
+		"severity": {"high"}, "fixed": {"1.0.1"}}, http.StatusSeeOther, "/dashboard?done=advisory#app-notes")
+	if body := page("/apps/notes"); !strings.Contains(body, "HSA-2026-1") || !strings.Contains(body, "Notes leak") ||
+		!strings.Contains(body, `<span class="version">1.0.1</span>`) {
+		t.Errorf("app page after the advisory:\n%s", body)
+	}
+	if body := post("/dashboard/apps/notes/advisories", url.Values{"id": {"HSA-2026-2"}, "summary": {"x"},
+		"severity": {"apocalyptic"}, "fixed": {"1.0.1"}}, http.StatusBadRequest, ""); !strings.Contains(body, "severity") {
+		t.Errorf("a bad severity:\n%s", body)
+	}
+
+	testsvc.GitCommit(t, bare, appFiles("notes", "1.1.0", proof), "v1.1.0")
+	post("/dashboard/apps/notes/refresh", url.Values{}, http.StatusSeeOther, "/dashboard?done=refreshed&new=2#app-notes")
+	if body := page("/dashboard?done=refreshed&new=2"); !strings.Contains(body, "Indexed again: 2 new versions.") ||
+		!strings.Contains(body, `action="/dashboard/apps/notes/versions/1.1.0/yank"`) {
+		t.Errorf("dashboard after a refresh:\n%s", body)
+	}
+	post("/dashboard/apps/notes/versions/9.9.9/yank", url.Values{"reason": {"r"}}, http.StatusNotFound, "")
+
+	// Another publisher may not touch the app.
+	e.publisher("eve@example.org")
+	eve := newBrowser(t, e)
+	eve.login("eve@example.org")
+	form := url.Values{"reason": {"mine now"}, "csrf": {eve.csrf("/dashboard")}}
+	if code, body, _ := eve.post("/dashboard/apps/notes/versions/1.0.0/yank", form); code != http.StatusForbidden || !strings.Contains(body, "not yours") {
+		t.Errorf("another publisher yanks: %d\n%s", code, body)
+	}
+	if body := page("/apps/notes"); strings.Contains(body, "mine now") {
+		t.Error("another publisher's yank went through")
+	}
+}
+
+func TestAccountPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "", gitsource.Policy{})
+	e.publisher("ada@example.org")
+	b := newBrowser(t, e)
+	signup := func(email, password string) (int, string, http.Header) {
+		return b.post("/signup", url.Values{"name": {"<b>Bob</b>"}, "email": {email}, "password": {password}, "csrf": {b.csrf("/signup")}})
+	}
+	if code, body, _ := signup("ada@example.org", "correct horse battery"); code != http.StatusConflict ||
+		!strings.Contains(body, "exists already") || !strings.Contains(body, `value="&lt;b&gt;Bob&lt;/b&gt;"`) {
+		t.Errorf("signup with a taken email: %d\n%s", code, body)
+	}
+	if code, body, _ := signup("bob@example.org", "short"); code != http.StatusBadRequest || !strings.Contains(body, "password") {
+		t.Errorf("signup with a short password: %d\n%s", code, body)
+	}
+	if code, _, h := signup("bob@example.org", "correct horse battery"); code != http.StatusSeeOther || h.Get("Location") != "/submit" {
+		t.Fatalf("signup: %d %v", code, h)
+	}
+	if code, body, _ := b.get("/submit"); code != http.StatusOK || !strings.Contains(body, `<code id="proof">hearth-proof-`) {
+		t.Errorf("submit page after signup: %d\n%s", code, body)
+	}
+
+	// Only paths of this site are followed after login.
+	for next, want := range map[string]string{"/apps/x": "/apps/x", "//evil.example/": "/dashboard",
+		"https://evil.example/": "/dashboard", `/\evil.example`: "/dashboard"} {
+		c := newBrowser(t, e)
+		form := url.Values{"email": {"ada@example.org"}, "password": {"correct horse battery"}, "next": {next}, "csrf": {c.csrf("/login")}}
+		if code, _, h := c.post("/login", form); code != http.StatusSeeOther || h.Get("Location") != want {
+			t.Errorf("login with next %q: %d %v, want %s", next, code, h, want)
+		}
+	}
+
+	// Over TLS (as a proxy says), the cookies are Secure and __Host-.
+	tls := http.Header{"X-Forwarded-Proto": {"https"}}
+	c := newBrowser(t, e)
+	_, body, h := c.send("GET", "/login", nil, tls)
+	anon := h.Get("Set-Cookie")
+	if !strings.HasPrefix(anon, "__Host-registry_anon=") || !strings.Contains(anon, "Secure") || !strings.Contains(anon, "HttpOnly") ||
+		!strings.Contains(anon, "SameSite=Lax") || strings.Contains(anon, "Domain") {
+		t.Errorf("anonymous cookie over TLS: %q", anon)
+	}
+	form := url.Values{"email": {"ada@example.org"}, "password": {"correct horse battery"}, "csrf": {csrfRe.FindStringSubmatch(body)[1]}}
+	req, _ := http.NewRequest("POST", e.url+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	req.AddCookie(&http.Cookie{Name: "__Host-registry_anon", Value: strings.TrimPrefix(strings.Split(anon, ";")[0], "__Host-registry_anon=")})
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	session := resp.Header.Get("Set-Cookie")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(session, "__Host-registry_session=") ||
+		!strings.Contains(session, "Secure") || !strings.Contains(session, "HttpOnly") || !strings.Contains(session, "Path=/") {
+		t.Errorf("session cookie over TLS: %d %q", resp.StatusCode, session)
 	}
 }
