@@ -52,7 +52,7 @@ func (s *Service) PrepareFromRegistry(ctx context.Context, instanceID string, re
 	}
 	v := a.Latest(ref.Channel)
 	if ref.Version != "" {
-		v = a.Version(ref.Version)
+		v = a.Version(ref.Channel, ref.Version)
 		if v != nil && v.Yanked != nil {
 			return nil, fmt.Errorf("%w: %s %s is yanked: %s", ErrSource, ref.Slug, v.Version, v.Yanked.Reason)
 		}

@@ -59,7 +59,7 @@ func (s *Service) RegistryStatus(ctx context.Context, instanceID string, in *Ins
 	if v := a.Latest(rs.Channel); v != nil && newer(v.Version, rs.Version) {
 		st.Update = v.Version
 	}
-	if v := a.Version(rs.Version); v != nil {
+	if v := a.Version(rs.Channel, rs.Version); v != nil {
 		st.Yanked = v.Yanked
 	}
 	st.Advisories = a.Affecting(rs.Version)

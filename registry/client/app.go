@@ -37,10 +37,11 @@ func (a *App) Latest(channel manifest.Channel) *Version {
 	return nil
 }
 
-// Version returns the version whose number is v, or nil.
-func (a *App) Version(v string) *Version {
+// Version returns version v on channel, or nil. (The dev channel's head may carry the number
+// of a tagged release: a version is known by its channel and its number.)
+func (a *App) Version(channel manifest.Channel, v string) *Version {
 	for _, ver := range a.Versions {
-		if ver.Version == v {
+		if ver.Channel == channel && ver.Version == v {
 			return ver
 		}
 	}
@@ -161,7 +162,8 @@ func (c *Client) Latest(ctx context.Context, slug, origin string, channel manife
 	return v, nil
 }
 
-// versions opens version entries: the latest entry of each version, newest version first.
+// versions opens version entries: the latest entry of each version of each channel, newest
+// version first.
 func (c *Client) versions(list []signedOnly, slug, origin string) ([]*Version, error) {
 	byVersion := map[string]*Version{}
 	for _, s := range list {
@@ -170,8 +172,9 @@ func (c *Client) versions(list []signedOnly, slug, origin string) ([]*Version, e
 			return nil, err
 		}
 		v := versionOf(e)
-		if prev := byVersion[v.Version]; prev == nil || prev.Seq < v.Seq {
-			byVersion[v.Version] = v
+		key := string(v.Channel) + " " + v.Version
+		if prev := byVersion[key]; prev == nil || prev.Seq < v.Seq {
+			byVersion[key] = v
 		}
 	}
 	out := make([]*Version, 0, len(byVersion))

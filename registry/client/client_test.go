@@ -66,7 +66,7 @@ func TestAppVersionsAndArchiveFromSignedEntries(t *testing.T) {
 	if a.Info.Name != "Notes" || a.Info.Deprecated == nil || a.Info.Deprecated.Replacement != "notes2" || a.Origin.Key != f.signer.Fingerprint() {
 		t.Errorf("app = %+v", a)
 	}
-	if len(a.Versions) != 2 || a.Versions[0].Version != "1.1.0" || a.Version("1.0.0").Yanked == nil {
+	if len(a.Versions) != 2 || a.Versions[0].Version != "1.1.0" || a.Version(manifest.ChannelStable, "1.0.0").Yanked == nil {
 		t.Errorf("versions: %+v", a.Versions)
 	}
 	if l := a.Latest(manifest.ChannelStable); l == nil || l.Version != "1.1.0" {
