@@ -8,6 +8,7 @@ import (
 
 const registryUsage = `Usage:
   hearth registry serve [flags]     run an app registry
+  hearth registry key [--data-dir D]  print the registry's key fingerprint (created if missing)
   hearth registry follow <url> --key ed25519:… [flags]
                                     mirror another registry (checked against its pinned key)
 `
@@ -21,6 +22,8 @@ func registryCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	switch args[0] {
 	case "serve":
 		return registryServe(ctx, args[1:], stdout, stderr)
+	case "key":
+		return registryKey(args[1:], stdout, stderr)
 	case "follow":
 		return registryFollow(ctx, args[1:], stdout, stderr)
 	}

@@ -64,6 +64,25 @@ func registryFollow(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
+// registryKey prints the fingerprint of the registry's key, creating the key when the data
+// directory has none yet: what instances pin with --registry URL=KEY.
+func registryKey(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("registry key", "hearth registry key [--data-dir D]", stderr)
+	dataDir := fs.String("data-dir", "./registry-data", "the registry's data directory")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: registry key takes no arguments", errUsage)
+	}
+	signer, err := entry.LoadOrCreateKey(filepath.Join(*dataDir, registryKeyFile))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, signer.Fingerprint())
+	return nil
+}
+
 // openRegistryStore opens the rows of the registry whose data directory is dataDir, with its key.
 func openRegistryStore(ctx context.Context, dataDir, databaseURL string) (*store.Store, error) {
 	signer, err := entry.LoadOrCreateKey(filepath.Join(dataDir, registryKeyFile))

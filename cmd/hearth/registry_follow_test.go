@@ -6,23 +6,26 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hearth-cloud/hearth/registry/entry"
 )
 
-// startRegistry runs `hearth registry serve` on a free port with dir as its data directory
+// startRegistry runs `hearth registry serve` on addr ("" for a free port) with dir as its data directory
 // until the test ends (or stop is called); it returns the address, the key and stop, which
 // fails the test unless the registry exits 0 within 15 s.
-func startRegistry(t *testing.T, dir string, extra ...string) (addr, key string, stdout *bytes.Buffer, stop func()) {
+func startRegistry(t *testing.T, addr, dir string, extra ...string) (key string, stdout, stderr *lockedBuffer, stop func()) {
 	t.Helper()
-	addr = freeAddr(t)
+	if addr == "" {
+		addr = freeAddr(t)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var out, errOut bytes.Buffer
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	args := append([]string{"registry", "serve", "--addr", addr, "--data-dir", dir, "--log-level", "warn"}, extra...)
-	go func() { done <- run(ctx, args, strings.NewReader(""), &out, &errOut) }()
+	go func() { done <- run(ctx, args, strings.NewReader(""), out, errOut) }()
 	stopped := false
 	stop = func() {
 		if stopped {
@@ -55,11 +58,30 @@ func startRegistry(t *testing.T, dir string, extra ...string) (addr, key string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	return addr, signer.Fingerprint(), &out, stop
+	return signer.Fingerprint(), out, errOut, stop
+}
+
+// lockedBuffer is a bytes.Buffer that a command writes while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex // guards buf
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestRegistryFollow(t *testing.T) {
-	peer, peerKey, _, _ := startRegistry(t, t.TempDir(), "--allow-private-git")
+	peer := freeAddr(t)
+	peerKey, _, _, _ := startRegistry(t, peer, t.TempDir(), "--allow-private-git")
 	other, err := entry.GenerateSigner()
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearth-cloud/hearth/registry/entry"
@@ -24,6 +26,7 @@ const registryKeyFile = "registry.key"
 // registryFlags are the options of "hearth registry serve".
 type registryFlags struct {
 	addr, dataDir, databaseURL, name, publicURL, logLevel string
+	samples                                               string
 	allowPrivateGit                                       bool
 	refreshInterval, followInterval                       time.Duration
 }
@@ -39,6 +42,7 @@ func registryServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.BoolVar(&f.allowPrivateGit, "allow-private-git", false, "allow Git servers on loopback or private addresses")
 	fs.DurationVar(&f.refreshInterval, "refresh-interval", server.DefaultRefreshInterval, "how often every app is re-indexed")
 	fs.DurationVar(&f.followInterval, "follow-interval", DefaultFollowInterval, "how often the feeds of the registries it follows are pulled")
+	fs.StringVar(&f.samples, "samples", "", "publish each app directory of this directory as a sample app (needs git and --allow-private-git)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -52,6 +56,9 @@ func registryServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	if f.refreshInterval < time.Second || f.followInterval < time.Second {
 		return fmt.Errorf("%w: --refresh-interval and --follow-interval must be at least 1s", errUsage)
+	}
+	if f.samples != "" && !f.allowPrivateGit {
+		return fmt.Errorf("%w: --samples serves the sample repositories on this registry's own address: it needs --allow-private-git", errUsage)
 	}
 	origin, err := f.origin()
 	if err != nil {
@@ -80,7 +87,25 @@ func registryServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 		close(followed)
 	}()
 	defer func() { stopFollowing(); <-followed }()
-	return serveRegistry(ctx, f.addr, srv, origin, stdout, log)
+	if f.samples == "" {
+		return serveRegistry(ctx, f.addr, srv, srv.Handler(), origin, stdout, log, nil)
+	}
+	sm, err := newSamples(f.samples, f.dataDir, log)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/"+samplesDir+"/", sm.handler())
+	mux.Handle("/", srv.Handler())
+	return serveRegistry(ctx, f.addr, srv, mux, origin, stdout, log, func(ctx context.Context, base string) {
+		slugs, err := sm.publish(ctx, base)
+		if err != nil && ctx.Err() == nil {
+			log.Error("sample apps", "err", err)
+		}
+		if len(slugs) > 0 {
+			fmt.Fprintf(stdout, "Sample apps: %s\n", strings.Join(slugs, ", "))
+		}
+	})
 }
 
 // origin is the registry's name and URL as the flags give them.
@@ -100,20 +125,29 @@ func (f *registryFlags) origin() (entry.Origin, error) {
 	return entry.Origin{Name: name, URL: public}, nil
 }
 
-// serveRegistry listens on addr and serves srv, with its refresh loop,
-// until ctx ends.
-func serveRegistry(ctx context.Context, addr string, srv *server.Server, origin entry.Origin, stdout io.Writer, log *slog.Logger) error {
+// serveRegistry listens on addr and serves h, with srv's refresh loop,
+// until ctx ends; ready, when not nil, runs once it listens, with the base URL it listens at.
+func serveRegistry(ctx context.Context, addr string, srv *server.Server, h http.Handler, origin entry.Origin, stdout io.Writer,
+	log *slog.Logger, ready func(ctx context.Context, base string)) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	loopDone := make(chan error, 1)
 	go func() { loopDone <- srv.Run(loopCtx) }()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(l) }()
 	fmt.Fprintf(stdout, "Registry %s at %s (listening on %s)\nKey: %s\nStop with Ctrl-C.\n", origin.Name, origin.URL, l.Addr(), origin.Key)
+	readyDone := make(chan struct{})
+	go func() {
+		defer close(readyDone)
+		if ready != nil {
+			ready(loopCtx, "http://"+loopbackOf(l.Addr()))
+		}
+	}()
+	defer func() { <-readyDone }()
 	select {
 	case err = <-served:
 	case <-ctx.Done():
@@ -128,4 +162,14 @@ func serveRegistry(ctx context.Context, addr string, srv *server.Server, origin 
 	}
 	log.Info("registry stopped")
 	return err
+}
+
+// loopbackOf is the address to reach a listener on this machine at: its own, or loopback
+// when it listens on every address.
+func loopbackOf(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }

@@ -113,11 +113,15 @@ var Severities = []string{"low", "moderate", "high", "critical"}
 func (e *Entry) ID() AppID { return AppID{Origin: e.Origin.Key, Slug: e.Slug} }
 
 // Subject names what the entry is about inside its app: "" for the app,
-// the version string, or "advisory:" + the advisory's id. A later entry
-// with the same ID and Subject replaces an earlier one.
+// "dev" for the dev channel's head (one per app, whatever its version), the
+// version string for a release, or "advisory:" + the advisory's id. A later
+// entry with the same ID and Subject replaces an earlier one.
 func (e *Entry) Subject() string {
 	switch e.Kind {
 	case KindVersion:
+		if e.Version != nil && e.Version.Channel == manifest.ChannelDev {
+			return string(manifest.ChannelDev)
+		}
 		if e.Version != nil {
 			return e.Version.Version
 		}

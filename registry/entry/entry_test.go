@@ -49,6 +49,11 @@ func TestSignAndOpen(t *testing.T) {
 	if e.ID() != (entry.AppID{Origin: origin.Fingerprint(), Slug: "notes"}) || e.Subject() != "1.2.0" {
 		t.Errorf("opened %+v", e)
 	}
+	dev := versionEntry(origin)
+	dev.Version.Tag, dev.Version.Channel = "", "dev"
+	if dev.Subject() != "dev" {
+		t.Errorf("the dev head's subject is %q: it would replace release %s", dev.Subject(), dev.Version.Version)
+	}
 	if _, err := entry.Open(sg, mirror.Fingerprint()); !errors.Is(err, entry.ErrSignature) {
 		t.Errorf("open with a key that did not sign: %v", err)
 	}
