@@ -16,8 +16,8 @@ help: ## list the targets
 build: ## build bin/hearth
 	$(GO) build -o $(BIN) ./cmd/hearth
 
-run: build ## build and run the runtime on embedded defaults, with a first instance hearth.localhost:8080
-	./$(BIN) serve --init-instance hearth.localhost:8080
+run: build ## run an instance (hearth.localhost:8080) on embedded defaults, beside a registry of sample apps (127.0.0.1:8081)
+	./scripts/run
 
 test-deps: ## install what the tests need (Go, Node.js, Redis, pouchdb-server) into the cache
 	@./.ci/test-deps

@@ -47,7 +47,10 @@ func newSamples(src, dataDir string, log *slog.Logger) (*samples, error) {
 	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("%w: --samples %q is not a directory", errUsage, src)
 	}
-	dir := filepath.Join(dataDir, samplesDir)
+	dir, err := filepath.Abs(filepath.Join(dataDir, samplesDir)) // git runs in other directories
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
