@@ -19,6 +19,8 @@ import (
 	"github.com/hearth-cloud/hearth/instance/runtime"
 	"github.com/hearth-cloud/hearth/internal/testsvc"
 	"github.com/hearth-cloud/hearth/registry/entry"
+	"github.com/hearth-cloud/hearth/registry/follow"
+	"github.com/hearth-cloud/hearth/registry/gitindex"
 	"github.com/hearth-cloud/hearth/registry/gitsource"
 	"github.com/hearth-cloud/hearth/registry/server"
 	"github.com/hearth-cloud/hearth/registry/store"
@@ -31,16 +33,20 @@ type realRegistry struct {
 	key   string
 	token string
 	proof string
+	st    *store.Store
+	dir   string
 }
 
-func startRegistry(t *testing.T) *realRegistry {
+func startRegistry(t *testing.T) *realRegistry { return startNamedRegistry(t, "apps.test") }
+
+func startNamedRegistry(t *testing.T, name string) *realRegistry {
 	t.Helper()
 	signer, err := entry.GenerateSigner()
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	origin := entry.Origin{Name: "apps.test", Key: signer.Fingerprint(), URL: "https://apps.test"}
+	origin := entry.Origin{Name: name, Key: signer.Fingerprint(), URL: "https://" + name}
 	st, err := store.Open(context.Background(), "", dir, store.Options{Origin: origin, Signer: signer})
 	if err != nil {
 		t.Fatal(err)
@@ -53,9 +59,9 @@ func startRegistry(t *testing.T) *realRegistry {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	r := &realRegistry{t: t, url: ts.URL, key: signer.Fingerprint()}
+	r := &realRegistry{t: t, url: ts.URL, key: signer.Fingerprint(), st: st, dir: dir}
 	var out struct{ Token, Proof string }
-	r.call(http.StatusCreated, "POST", "/api/v1/publishers", map[string]string{"email": "ada@example.org", "password": "correct horse battery", "name": "Ada"}, &out)
+	r.call(http.StatusCreated, "POST", "/api/v1/publishers", map[string]string{"email": "ada@" + name, "password": "correct horse battery", "name": "Ada"}, &out)
 	r.token, r.proof = out.Token, out.Proof
 	return r
 }
@@ -174,5 +180,65 @@ func TestInstallFromARealRegistry(t *testing.T) {
 	}
 	if home := b.get("http://alice.test/"); !strings.Contains(home.body, "this version was withdrawn") || !strings.Contains(home.body, "security: high") {
 		t.Errorf("home does not show the yank and the advisory: %s", home.body)
+	}
+}
+
+// follow has r mirror peer once, as "registry serve" does every minute; it returns what it did.
+func (r *realRegistry) follow(peer *realRegistry) *follow.Report {
+	r.t.Helper()
+	p, err := r.st.AddPeer(context.Background(), peer.url, peer.key)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	f := &follow.Follower{Store: r.st, Archives: gitindex.DirArchives{Dir: filepath.Join(r.dir, "archives")},
+		Policy: gitsource.Policy{AllowPrivate: true}}
+	rep, err := f.Sync(context.Background(), p)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return rep
+}
+
+// Two registries follow each other; an instance that trusts only the second installs the
+// first one's app through it, origin kept, and updates it when the first publishes again.
+func TestInstallThroughAFollowingRegistry(t *testing.T) {
+	a, b := startNamedRegistry(t, "a.test"), startNamedRegistry(t, "b.test")
+	notes := a.publish("notes", "Notes", "1.0.0", map[string]string{"io.hearth.notes": `"GET", "POST"`})
+	if rep := b.follow(a); rep.Applied == 0 {
+		t.Fatalf("b mirrored nothing of a: %+v", rep)
+	}
+	if rep := a.follow(b); rep.Applied != 0 || rep.Refused == 0 {
+		t.Errorf("a took back its own entries from b: %+v", rep)
+	}
+	h := start(t, runtime.Config{AllowPrivateGit: true, Registries: []apps.Registry{{URL: b.url, Key: b.key}}})
+	h.addInstance(t, "alice.test")
+	br := onboard(t, h, "alice.test")
+
+	store := br.get("http://alice.test/store")
+	if strings.Count(store.body, `class="tile store-app"`) != 1 || !strings.Contains(store.body, "a.test") {
+		t.Fatalf("store through b: %d %s", store.status, store.body)
+	}
+	plan := br.post("http://alice.test/store/install", store, url.Values{"registry": {b.url}, "origin": {a.key}, "slug": {"notes"}})
+	accept := regexp.MustCompile(`action="(/apps/plans/[^"]+)"`).FindStringSubmatch(plan.body)
+	if plan.status != 200 || accept == nil || !strings.Contains(plan.body, "a.test") {
+		t.Fatalf("install through b: %d %s", plan.status, plan.body)
+	}
+	if done := br.post("http://alice.test"+accept[1], plan, url.Values{}); done.status != 200 {
+		t.Fatalf("accept: %d %s", done.status, done.body)
+	}
+
+	a.tag(notes, "notes", "Notes", "1.1.0", map[string]string{"io.hearth.notes": `"GET", "POST"`})
+	b.follow(a)
+	home := br.get("http://alice.test/")
+	if res := br.post("http://alice.test/apps/update-all", home, url.Values{}); res.status != 200 ||
+		!regexp.MustCompile(`(?s)id="updated">.*Notes</strong> 1.0.0 → 1.1.0`).MatchString(res.body) {
+		t.Fatalf("update all through b: %d %s", res.status, res.body)
+	}
+	list, err := h.admin.ListApps(context.Background(), "alice.test")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("apps: %v %v", list, err)
+	}
+	if src := list[0].Source.Registry; src == nil || src.URL != b.url || src.Key != b.key || src.Origin != a.key || list[0].Version != "1.1.0" {
+		t.Errorf("installed: %s from %+v", list[0].Version, src)
 	}
 }
