@@ -47,7 +47,13 @@ func (s *Server) icon(c *gin.Context) error {
 	if !ok {
 		return fail(http.StatusNotFound, "no icon")
 	}
-	data, err := s.iconData(v.ArchiveSHA256, m.Icon)
+	return s.serveImage(c, v.ArchiveSHA256, m.Icon, ctype)
+}
+
+// serveImage answers with file from the archive sha256 (through the icon cache), sandboxed:
+// an SVG from a repository runs no script and loads nothing.
+func (s *Server) serveImage(c *gin.Context, sha256, file, ctype string) error {
+	data, err := s.iconData(sha256, file)
 	if err != nil {
 		return err
 	}

@@ -172,14 +172,5 @@ func (s *Server) appFile(c *gin.Context) error {
 	if !ok {
 		return fail(http.StatusNotFound, "no such file")
 	}
-	data, err := s.iconData(v.ArchiveSHA256, file)
-	if err != nil {
-		return err
-	}
-	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "public, max-age=3600")
-	c.Data(http.StatusOK, ctype, data)
-	return nil
+	return s.serveImage(c, v.ArchiveSHA256, file, ctype)
 }

@@ -1,12 +1,8 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strings"
-
-	"github.com/hearth-cloud/hearth/registry/entry"
-	"github.com/hearth-cloud/hearth/registry/store"
 )
 
 type submitData struct {
@@ -40,25 +36,7 @@ func (p *pages) submit(q *preq) error {
 		p.render(q, status, "submit", "Submit an app", d, "", msg)
 		return nil
 	}
-	if d.GitURL == "" || len(d.GitURL) > entry.MaxSourceURLen {
-		return refuse(fail(http.StatusBadRequest, "Git URL: required, at most %d bytes", entry.MaxSourceURLen))
-	}
-	if err := s.checkOwnership(ctx, d.GitURL, q.pub); err != nil {
-		return refuse(err)
-	}
-	res, err := s.indexer.Index(ctx, d.GitURL, nil)
-	if err != nil {
-		return refuse(err)
-	}
-	problems := problemStrings(res.Problems)
-	if res.Slug == "" {
-		return refuse(&httpError{status: http.StatusUnprocessableEntity, extra: map[string]any{"problems": problems},
-			msg: "no release tag nor the default branch holds a valid hearth.json"})
-	}
-	app, added, err := s.st.CreateApp(ctx, q.pub.ID, indexedOf(d.GitURL, res, problems))
-	if errors.Is(err, store.ErrExists) {
-		return refuse(fail(http.StatusConflict, "the slug %q is taken on this registry", res.Slug))
-	}
+	app, added, err := s.submitURL(ctx, q.pub, d.GitURL)
 	if err != nil {
 		return refuse(err)
 	}

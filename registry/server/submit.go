@@ -31,26 +31,7 @@ func (s *Server) submit(c *gin.Context, p *store.Publisher) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	if in.GitURL == "" || len(in.GitURL) > entry.MaxSourceURLen {
-		return fail(http.StatusBadRequest, "git_url: required, at most %d bytes", entry.MaxSourceURLen)
-	}
-	ctx := c.Request.Context()
-	if err := s.checkOwnership(ctx, in.GitURL, p); err != nil {
-		return err
-	}
-	res, err := s.indexer.Index(ctx, in.GitURL, nil)
-	if err != nil {
-		return err
-	}
-	problems := problemStrings(res.Problems)
-	if res.Slug == "" {
-		return &httpError{status: http.StatusUnprocessableEntity, extra: gin.H{"problems": problems},
-			msg: "no release tag nor the default branch holds a valid hearth.json"}
-	}
-	app, added, err := s.st.CreateApp(ctx, p.ID, indexedOf(in.GitURL, res, problems))
-	if errors.Is(err, store.ErrExists) {
-		return fail(http.StatusConflict, "the slug %q is taken on this registry", res.Slug)
-	}
+	app, added, err := s.submitURL(c.Request.Context(), p, in.GitURL)
 	if err != nil {
 		return err
 	}
@@ -58,6 +39,33 @@ func (s *Server) submit(c *gin.Context, p *store.Publisher) error {
 	c.JSON(http.StatusCreated, gin.H{"app": viewApp(app), "versions": viewVersions(added),
 		"problems": own.Problems, "webhook": own.Webhook})
 	return nil
+}
+
+// submitURL is a submission, from the API or the submit page: it checks that the repository
+// at gitURL is p's, indexes it and records the new app with the versions it found. Its
+// errors are *httpError (422 with the problems when no version is valid, 409 for a taken
+// slug) or internal ones.
+func (s *Server) submitURL(ctx context.Context, p *store.Publisher, gitURL string) (*store.App, []store.Version, error) {
+	if gitURL == "" || len(gitURL) > entry.MaxSourceURLen {
+		return nil, nil, fail(http.StatusBadRequest, "git_url: required, at most %d bytes", entry.MaxSourceURLen)
+	}
+	if err := s.checkOwnership(ctx, gitURL, p); err != nil {
+		return nil, nil, err
+	}
+	res, err := s.indexer.Index(ctx, gitURL, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	problems := problemStrings(res.Problems)
+	if res.Slug == "" {
+		return nil, nil, &httpError{status: http.StatusUnprocessableEntity, extra: gin.H{"problems": problems},
+			msg: "no release tag nor the default branch holds a valid hearth.json"}
+	}
+	app, added, err := s.st.CreateApp(ctx, p.ID, indexedOf(gitURL, res, problems))
+	if errors.Is(err, store.ErrExists) {
+		return nil, nil, fail(http.StatusConflict, "the slug %q is taken on this registry", res.Slug)
+	}
+	return app, added, err
 }
 
 // checkOwnership reads the default branch of url and checks that its
