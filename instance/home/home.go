@@ -1,5 +1,6 @@
 // Package home serves the owner's pages on the instance's own origin: onboarding, login and
-// logout, settings (passphrase, two-factor, sessions), the apps home (install from a Git URL
+// logout, settings (passphrase, two-factor, sessions, devices), the consent page of a device
+// connecting through OAuth (authorize.go), the apps home (install from a Git URL
 // behind a permission prompt, update, remove, state and logs), the store (the apps of the
 // registries the instance trusts, installed in one click behind the same prompt, and what the
 // registries say of the installed ones), and the hand-off that gives an app's origin its own
@@ -21,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hearth-cloud/hearth/instance/apps"
+	"github.com/hearth-cloud/hearth/instance/devices"
 	"github.com/hearth-cloud/hearth/instance/owner"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 	"github.com/hearth-cloud/hearth/internal/expiring"
@@ -57,6 +59,8 @@ type Config struct {
 	// Owner returns the owner of an instance.
 	Owner func(ctx context.Context, inst *tenants.Instance) (*owner.Owner, error)
 	Apps  *apps.Service
+	// Devices are the devices the owner approved, and the approvals (OAuth).
+	Devices *devices.Service
 	// Installed is called after an app was installed or updated (the controller builds a node
 	// app's dependencies there); its error is shown to the owner.
 	Installed func(ctx context.Context, inst *tenants.Instance, in *apps.Installed) error
@@ -103,7 +107,9 @@ func (h *Home) Routes(r gin.IRoutes) {
 	r.POST("/settings/totp/disable", h.ownerForm(h.disableTOTP))
 	r.POST("/settings/recovery-codes", h.ownerForm(h.recoveryCodes))
 	r.POST("/settings/sessions/:id/revoke", h.ownerForm(h.revokeSession))
-	r.POST("/settings/tokens", h.ownerForm(h.newToken))
+	r.POST("/settings/devices/:id/revoke", h.ownerForm(h.revokeDevice))
+	r.GET(devices.AuthorizePath, h.page(h.authorizeForm))
+	r.POST(devices.AuthorizePath, h.ownerForm(h.authorize))
 	r.POST("/apps/install", h.ownerForm(h.install))
 	r.POST("/apps/update-all", h.ownerForm(h.updateAll))
 	r.GET("/store", h.owner(h.store))

@@ -5,10 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"strings"
-	"time"
 
-	"github.com/hearth-cloud/hearth/instance/auth"
 	"github.com/hearth-cloud/hearth/instance/owner"
 )
 
@@ -21,6 +18,7 @@ type settingsData struct {
 	TOTP              bool
 	RecoveryCodesLeft int
 	Sessions          []sessionRow
+	Devices           []deviceRow
 }
 
 func (h *Home) settings(q *req) error { return h.settingsPage(q, http.StatusOK, "", "") }
@@ -38,6 +36,9 @@ func (h *Home) settingsPage(q *req, status int, notice, errMsg string) error {
 	d := settingsData{TOTP: st.TOTP, RecoveryCodesLeft: st.RecoveryCodesLeft}
 	for _, s := range list {
 		d.Sessions = append(d.Sessions, sessionRow{SessionInfo: s, Current: s.ID == q.session.ID})
+	}
+	if d.Devices, err = h.deviceRows(q); err != nil {
+		return err
 	}
 	v := q.view("Settings", d)
 	v.Notice, v.Error = notice, errMsg
@@ -125,36 +126,4 @@ func (h *Home) revokeSession(q *req) error {
 	}
 	h.alive.Forget(id)
 	return h.settingsPage(q, http.StatusOK, "That session is logged out.", "")
-}
-
-type tokenData struct {
-	Name    string
-	Scopes  []string
-	Token   string
-	Expires time.Time
-}
-
-// tokenTTLs are the lifetimes the settings page offers.
-var tokenTTLs = map[string]time.Duration{"24h": 24 * time.Hour, "720h": 30 * 24 * time.Hour, "8760h": 365 * 24 * time.Hour}
-
-// newToken makes a token for one of the owner's devices or scripts, shown once.
-func (h *Home) newToken(q *req) error {
-	name := strings.TrimSpace(q.c.PostForm("name"))
-	scopes := strings.Fields(q.c.PostForm("scopes"))
-	ttl, ok := tokenTTLs[q.c.PostForm("ttl")]
-	if name == "" || len(name) > 64 || len(scopes) == 0 || !ok {
-		return h.settingsPage(q, http.StatusBadRequest, "", "Give the token a name, at least one scope and a lifetime.")
-	}
-	if _, err := auth.ParseScopes(scopes); err != nil {
-		return h.settingsPage(q, http.StatusBadRequest, "", "Not a scope: "+strings.TrimPrefix(err.Error(), "auth: ")+
-			". Write a doctype such as io.hearth.notes, optionally followed by :GET,POST.")
-	}
-	now := time.Now()
-	tok, err := auth.Issue(q.inst.Secret, auth.Claims{Instance: q.inst.ID, Scopes: scopes, Subject: "device:" + name,
-		Issued: now.Unix(), Expires: now.Add(ttl).Unix()})
-	if err != nil {
-		return err
-	}
-	h.render(q, http.StatusOK, "token", q.view("New token", tokenData{Name: name, Scopes: scopes, Token: tok, Expires: now.Add(ttl)}))
-	return nil
 }

@@ -106,6 +106,7 @@ func (rt *Runtime) newHome() (*home.Home, error) {
 		Instance:      instanceOf,
 		Owner:         rt.ownerOf,
 		Apps:          rt.apps,
+		Devices:       rt.devices,
 		Installed:     rt.appInstalled,
 		Removed:       rt.appRemoved,
 		RemoveDoctype: rt.destroyDoctype,

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hearth-cloud/hearth/instance/auth"
+	"github.com/hearth-cloud/hearth/instance/devices"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 )
 
@@ -30,6 +31,7 @@ func (rt *Runtime) Public() http.Handler {
 	_ = r.SetTrustedProxies(nil) // the client address is the connection's: it keys the login throttle
 	r.Use(gin.Recovery(), rt.resolveInstance)
 	rt.home.Routes(r)
+	rt.oauthRoutes(r)
 	r.GET("/hearth.js", gin.WrapH(clientScript))
 	data := gin.WrapH(rt.data)
 	r.Any("/data", dataCORS, rt.requireToken, data)
@@ -116,6 +118,12 @@ func (rt *Runtime) verifyToken(ctx context.Context, inst *tenants.Instance, tok 
 	claims, perms, err := rt.tokens.Verify(inst.Secret, inst.ID, tok, time.Now())
 	if err != nil {
 		return claims, nil, err
+	}
+	if strings.HasPrefix(claims.Subject, devices.SubjectPrefix) {
+		if err := rt.checkDevice(ctx, inst, claims); err != nil {
+			return claims, nil, err
+		}
+		return claims, perms, nil
 	}
 	slug, isApp := strings.CutPrefix(claims.Subject, "app:")
 	if !isApp {

@@ -20,6 +20,7 @@ import (
 	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/auth"
 	"github.com/hearth-cloud/hearth/instance/datasys"
+	"github.com/hearth-cloud/hearth/instance/devices"
 	"github.com/hearth-cloud/hearth/instance/home"
 	"github.com/hearth-cloud/hearth/instance/owner"
 	"github.com/hearth-cloud/hearth/instance/proxy"
@@ -66,6 +67,7 @@ type Runtime struct {
 	data    *datasys.Service
 	secret  string
 	tokens  auth.VerifyCache
+	devices *devices.Service
 	apps    *apps.Service
 	trust   *apps.TrustStore
 	home    *home.Home
@@ -124,6 +126,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
 		RegistryPolicy: policy,
 	}
 	rt.openNodeApps()
+	rt.devices = rt.newDevices()
 	if rt.home, err = rt.newHome(); err != nil {
 		rt.Close()
 		return nil, err
