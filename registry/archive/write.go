@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hearth-cloud/hearth/registry/gitsource"
 )
@@ -28,7 +29,9 @@ func Write(w io.Writer, snap *gitsource.Snapshot) (Info, error) {
 		return Info{}, errors.New("archive: nil snapshot")
 	}
 	hw := &hashWriter{w: w, h: sha256.New()}
-	buf := make([]byte, 32<<10)
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	buf := *bp
 	prev := ""
 	for i, f := range snap.Files {
 		if i > 0 && f.Path <= prev {
@@ -44,6 +47,9 @@ func Write(w io.Writer, snap *gitsource.Snapshot) (Info, error) {
 	}
 	return Info{SHA256: hex.EncodeToString(hw.h.Sum(nil)), Size: hw.n}, nil
 }
+
+// copyBuffers hold the buffers through which Write copies file contents.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // writeFile writes one entry: its headers, its content and the padding.
 func writeFile(w io.Writer, f gitsource.File, buf []byte) error {

@@ -1,9 +1,11 @@
 package gitindex
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,12 +18,23 @@ type ArchiveStore interface {
 	Put(ctx context.Context, sha256 string, data []byte) error
 }
 
-// SyncingStore is an ArchiveStore whose Puts are made durable together, by one Sync: the
-// indexer calls it before it returns versions, so that a version is never recorded without
-// its archive on disk, at the cost of one flush per run instead of one per archive.
-type SyncingStore interface {
+// BatchStore is an ArchiveStore that stages a run's archives as they are built and makes them
+// durable together: the indexer commits its batch before it returns versions, so that a
+// version is never recorded without its archive on disk, at the cost of one flush per run
+// instead of one per archive.
+type BatchStore interface {
 	ArchiveStore
-	Sync(ctx context.Context) error
+	NewBatch() ArchiveBatch
+}
+
+// ArchiveBatch is the archives of one run, staged until Commit.
+type ArchiveBatch interface {
+	// Write stages the archive that write writes, under the sha256 write returns.
+	Write(ctx context.Context, write func(io.Writer) (string, error)) error
+	// Commit makes every archive staged durable and stored.
+	Commit(ctx context.Context) error
+	// Close drops what was not committed.
+	Close() error
 }
 
 // ErrArchiveName is returned for a sha256 that is not 64 lower-case hex digits.
@@ -30,12 +43,13 @@ var ErrArchiveName = errors.New("gitindex: invalid archive sha256")
 var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // DirArchives stores each archive as Dir/{sha256}.tar, written atomically (a temporary file
-// in Dir, synced, then renamed); Sync makes the renames durable, once for all of them.
+// in Dir, synced, then renamed). Put syncs each archive; a batch (NewBatch) or PutAll syncs
+// many at once.
 type DirArchives struct {
 	Dir string
 }
 
-var _ SyncingStore = DirArchives{}
+var _ BatchStore = DirArchives{}
 
 // Put writes data to Dir/{sha256}.tar unless it is already there.
 func (d DirArchives) Put(ctx context.Context, sha256 string, data []byte) error {
@@ -115,56 +129,62 @@ func (d DirArchives) Has(sha256 string) bool {
 	return err == nil
 }
 
-// PutAll stores many archives (sha256 → data) with one flush instead of one
-// per archive: each is written to a temporary file, then the file system is
-// synced once, then the files are renamed and Dir synced. No archive shows
-// under its final name before its bytes are durable.
+// PutAll stores many archives (sha256 → data) with one flush instead of one per archive,
+// through a batch. No archive shows under its final name before its bytes are durable.
 func (d DirArchives) PutAll(ctx context.Context, archives map[string][]byte) error {
-	if len(archives) == 0 {
-		return nil
-	}
-	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
-		return fmt.Errorf("gitindex: archives: %w", err)
-	}
-	temps := map[string]string{}
-	defer func() {
-		for _, tmp := range temps {
-			os.Remove(tmp) // a no-op once renamed
-		}
-	}()
+	b := d.NewBatch()
+	defer b.Close()
 	for sha, data := range archives {
 		if !sha256Re.MatchString(sha) {
 			return fmt.Errorf("%w: %q", ErrArchiveName, sha)
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		if d.Has(sha) {
 			continue
 		}
-		f, err := os.CreateTemp(d.Dir, ".tmp-"+sha+"-*")
-		if err != nil {
-			return fmt.Errorf("gitindex: archives: %w", err)
-		}
-		temps[sha] = f.Name()
-		_, werr := f.Write(data)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr == nil {
-			werr = os.Chmod(f.Name(), 0o644)
-		}
-		if werr != nil {
-			return fmt.Errorf("gitindex: archives: write %s: %w", sha, werr)
+		if err := b.Write(ctx, func(w io.Writer) (string, error) {
+			_, err := w.Write(data)
+			return sha, err
+		}); err != nil {
+			return err
 		}
 	}
-	if err := syncFiles(d.Dir, temps); err != nil {
-		return fmt.Errorf("gitindex: archives: sync: %w", err)
-	}
-	for sha, tmp := range temps {
-		if err := os.Rename(tmp, filepath.Join(d.Dir, sha+".tar")); err != nil {
-			return fmt.Errorf("gitindex: archives: %w", err)
-		}
-	}
-	return d.Sync(ctx)
+	return b.Commit(ctx)
 }
+
+// batchOf returns a batch of store: its own when it is a BatchStore, else one that Puts each
+// archive as it is written; for a nil store, one that keeps nothing.
+func batchOf(store ArchiveStore) ArchiveBatch {
+	switch s := store.(type) {
+	case nil:
+		return discardBatch{}
+	case BatchStore:
+		return s.NewBatch()
+	}
+	return putBatch{store}
+}
+
+// putBatch Puts each archive as it is written.
+type putBatch struct{ store ArchiveStore }
+
+func (b putBatch) Write(ctx context.Context, write func(io.Writer) (string, error)) error {
+	var buf bytes.Buffer
+	sha, err := write(&buf)
+	if err != nil {
+		return err
+	}
+	return b.store.Put(ctx, sha, buf.Bytes())
+}
+
+func (putBatch) Commit(context.Context) error { return nil }
+func (putBatch) Close() error                 { return nil }
+
+// discardBatch only runs the writes, so that archives are built and hashed.
+type discardBatch struct{}
+
+func (discardBatch) Write(_ context.Context, write func(io.Writer) (string, error)) error {
+	_, err := write(io.Discard)
+	return err
+}
+
+func (discardBatch) Commit(context.Context) error { return nil }
+func (discardBatch) Close() error                 { return nil }

@@ -53,7 +53,7 @@ func BenchmarkIndex200Tags(b *testing.B) {
 
 // manyTagsRepo makes a bare repository of n commits, each an app version
 // 1.i.0 tagged v1.i.0 (annotated), with one git fast-import.
-func manyTagsRepo(b *testing.B, n int) string {
+func manyTagsRepo(b testing.TB, n int) string {
 	b.Helper()
 	bare := filepath.Join(b.TempDir(), "app.git")
 	testsvc.GitRun(b, "", "init", "--quiet", "--bare", "--initial-branch=main", bare)

@@ -8,7 +8,8 @@
 // with manifest.Load,
 // checks that the manifest's version is the tag's and that the slug is the
 // repository's, and stores a reproducible archive (archive.Write) in an
-// ArchiveStore. Tags that fail are reported as Problems, never as errors:
+// ArchiveStore: a BatchStore (DirArchives) stages a run's archives as they are
+// written and makes them durable with one flush. Tags that fail are reported as Problems, never as errors:
 // one bad tag does not stop the others.
 //
 // Result.Refs is what the caller passes back as known on the next run, so

@@ -1,10 +1,10 @@
 package gitindex
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/hearth-cloud/hearth/registry/archive"
@@ -26,19 +26,20 @@ type outcome struct {
 const batchRefs = 256
 
 // run fetches the jobs' refs, batchRefs to a pack, and indexes them with at most
-// ix.concurrency() archives built at once; it returns the outcomes in the jobs' order.
-func (ix *Indexer) run(ctx context.Context, remote Remote, url string, jobs []job) []outcome {
+// ix.concurrency() archives built at once, written to batch; it returns the outcomes in the
+// jobs' order.
+func (ix *Indexer) run(ctx context.Context, remote Remote, url string, jobs []job, batch ArchiveBatch) []outcome {
 	outs := make([]outcome, len(jobs))
 	sem := make(chan struct{}, ix.concurrency())
 	var wg sync.WaitGroup
 	for start := 0; start < len(jobs); start += batchRefs {
-		batch := jobs[start:min(start+batchRefs, len(jobs))]
-		refs := make([]string, len(batch))
-		for i, j := range batch {
+		pack := jobs[start:min(start+batchRefs, len(jobs))]
+		refs := make([]string, len(pack))
+		for i, j := range pack {
 			refs[i] = j.ref
 		}
 		fetched, err := remote.FetchMany(ctx, url, refs, ix.Policy)
-		for i, j := range batch {
+		for i, j := range pack {
 			var f gitsource.Fetched
 			if err != nil {
 				f.Err = err
@@ -54,7 +55,7 @@ func (ix *Indexer) run(ctx context.Context, remote Remote, url string, jobs []jo
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				outs[start+i] = ix.index(ctx, j, f)
+				outs[start+i] = ix.index(ctx, j, f, batch)
 			}()
 		}
 	}
@@ -62,8 +63,8 @@ func (ix *Indexer) run(ctx context.Context, remote Remote, url string, jobs []jo
 	return outs
 }
 
-// index turns one fetched ref into a version or a problem.
-func (ix *Indexer) index(ctx context.Context, j job, f gitsource.Fetched) outcome {
+// index turns one fetched ref into a version or a problem, its archive written to batch.
+func (ix *Indexer) index(ctx context.Context, j job, f gitsource.Fetched, batch ArchiveBatch) outcome {
 	out := outcome{job: j}
 	fail := func(retry bool, format string, args ...any) outcome {
 		out.problem = &Problem{Tag: j.label(), Message: fmt.Sprintf(format, args...), Retry: retry}
@@ -95,15 +96,17 @@ func (ix *Indexer) index(ctx context.Context, j job, f gitsource.Fetched) outcom
 		}
 		v.Tag, v.Channel = j.name, j.version.Channel()
 	}
-	var buf bytes.Buffer
-	info, err := archive.Write(&buf, snap)
-	if err != nil {
-		return fail(false, "archive: %v", err)
+	var info archive.Info
+	var archErr error
+	err = batch.Write(ctx, func(w io.Writer) (string, error) {
+		info, archErr = archive.Write(w, snap)
+		return info.SHA256, archErr
+	})
+	if archErr != nil {
+		return fail(false, "archive: %v", archErr)
 	}
-	if ix.Archives != nil {
-		if err := ix.Archives.Put(ctx, info.SHA256, buf.Bytes()); err != nil {
-			return fail(true, "the archive could not be stored; it will be tried again")
-		}
+	if err != nil {
+		return fail(true, "the archive could not be stored; it will be tried again")
 	}
 	v.ArchiveSHA256, v.ArchiveSize = info.SHA256, info.Size
 	out.version, out.slug = v, m.Slug

@@ -138,14 +138,14 @@ func (ix *Indexer) Index(ctx context.Context, url string, known map[string]strin
 		res.Unchanged = true
 		return res, nil
 	}
-	outs := ix.run(ctx, remote, url, p.jobs)
+	batch := batchOf(ix.Archives)
+	defer batch.Close()
+	outs := ix.run(ctx, remote, url, p.jobs, batch)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if s, ok := ix.Archives.(SyncingStore); ok {
-		if err := s.Sync(ctx); err != nil {
-			return nil, fmt.Errorf("gitindex: archives of %s not made durable: %w", url, err)
-		}
+	if err := batch.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("gitindex: archives of %s not stored: %w", url, err)
 	}
 	ix.collect(res, outs)
 	return res, nil
