@@ -27,13 +27,17 @@ type Manifest struct {
 	Locales      map[string]Locale     `json:"locales,omitempty"`
 	Permissions  map[string]Permission `json:"permissions,omitempty"`
 	PublicRoutes []string              `json:"public_routes,omitempty"`
-	Node         *Node                 `json:"node,omitempty"`
-	Publisher    *Publisher            `json:"publisher,omitempty"`
-	Homepage     string                `json:"homepage,omitempty"`
-	Source       string                `json:"source,omitempty"`
-	License      string                `json:"license,omitempty"`
-	Categories   []string              `json:"categories,omitempty"`
-	Screenshots  []string              `json:"screenshots,omitempty"`
+	// Search names, by doctype, the fields of its documents the instance's full-text index
+	// searches (dotted paths such as "address.city"); a doctype not named here has every
+	// string field indexed.
+	Search      map[string][]string `json:"search,omitempty"`
+	Node        *Node               `json:"node,omitempty"`
+	Publisher   *Publisher          `json:"publisher,omitempty"`
+	Homepage    string              `json:"homepage,omitempty"`
+	Source      string              `json:"source,omitempty"`
+	License     string              `json:"license,omitempty"`
+	Categories  []string            `json:"categories,omitempty"`
+	Screenshots []string            `json:"screenshots,omitempty"`
 }
 
 // Permission asks for verbs on one doctype, with a sentence telling the owner why.
@@ -95,6 +99,8 @@ const (
 	MaxPermissions    = 64
 	MaxLocales        = 64
 	MaxPublicRoutes   = 32
+	MaxSearchFields   = 32  // fields named for one doctype in search
+	MaxFieldPathLen   = 128 // bytes of one of them
 	MaxCategories     = 8
 	MaxScreenshots    = 10
 	MaxPathLen        = 256  // bytes of a file path or public route

@@ -53,6 +53,7 @@ func (m *Manifest) Validate() error {
 	m.checkPermissions(p)
 	m.checkLocales(p)
 	m.checkRoutes(p)
+	m.checkSearch(p)
 	m.checkPublisher(p)
 	p.webURL("homepage", m.Homepage)
 	p.webURL("source", m.Source)
