@@ -28,7 +28,7 @@ const batchRefs = 256
 // run fetches the jobs' refs, batchRefs to a pack, and indexes them with at most
 // ix.concurrency() archives built at once, written to batch; it returns the outcomes in the
 // jobs' order.
-func (ix *Indexer) run(ctx context.Context, remote Remote, url string, jobs []job, batch ArchiveBatch) []outcome {
+func (ix *Indexer) run(ctx context.Context, repo Repo, jobs []job, batch ArchiveBatch) []outcome {
 	outs := make([]outcome, len(jobs))
 	sem := make(chan struct{}, ix.concurrency())
 	var wg sync.WaitGroup
@@ -38,7 +38,7 @@ func (ix *Indexer) run(ctx context.Context, remote Remote, url string, jobs []jo
 		for i, j := range pack {
 			refs[i] = j.ref
 		}
-		fetched, err := remote.FetchMany(ctx, url, refs, ix.Policy)
+		fetched, err := repo.FetchMany(ctx, refs)
 		for i, j := range pack {
 			var f gitsource.Fetched
 			if err != nil {

@@ -35,18 +35,28 @@ type countingRemote struct {
 	fetched []string
 }
 
-func (r *countingRemote) ListRefs(ctx context.Context, url string, p gitsource.Policy) (*gitsource.RemoteRefs, error) {
+func (r *countingRemote) Open(ctx context.Context, url string, p gitsource.Policy) (Repo, error) {
 	r.mu.Lock()
 	r.lists++
 	r.mu.Unlock()
-	return r.GitRemote.ListRefs(ctx, url, p)
+	repo, err := r.GitRemote.Open(ctx, url, p)
+	if err != nil {
+		return nil, err
+	}
+	return &countingRepo{Repo: repo, remote: r}, nil
 }
 
-func (r *countingRemote) FetchMany(ctx context.Context, url string, refs []string, p gitsource.Policy) ([]gitsource.Fetched, error) {
-	r.mu.Lock()
-	r.fetched = append(r.fetched, refs...)
-	r.mu.Unlock()
-	return r.GitRemote.FetchMany(ctx, url, refs, p)
+// countingRepo is a Repo of a countingRemote.
+type countingRepo struct {
+	Repo
+	remote *countingRemote
+}
+
+func (r *countingRepo) FetchMany(ctx context.Context, refs []string) ([]gitsource.Fetched, error) {
+	r.remote.mu.Lock()
+	r.remote.fetched = append(r.remote.fetched, refs...)
+	r.remote.mu.Unlock()
+	return r.Repo.FetchMany(ctx, refs)
 }
 
 // take returns and resets the counts.

@@ -77,16 +77,22 @@ type Result struct {
 	// Refs maps ref names to commits, plus SlugKey: pass it back as known
 	// on the next run.
 	Refs map[string]string
-	// Unchanged is true when nothing moved since known: one ListRefs was
-	// the whole run.
+	// Unchanged is true when nothing moved since known: one listing of
+	// the refs was the whole run.
 	Unchanged bool
 }
 
-// Remote is where a repository is read from: Git (GitRemote) in
-// production, a wrapper in tests.
+// Remote is where repositories are read from: Git (GitRemote) in production, a wrapper in
+// tests.
 type Remote interface {
-	ListRefs(ctx context.Context, url string, policy gitsource.Policy) (*gitsource.RemoteRefs, error)
-	FetchMany(ctx context.Context, url string, refs []string, policy gitsource.Policy) ([]gitsource.Fetched, error)
+	Open(ctx context.Context, url string, policy gitsource.Policy) (Repo, error)
+}
+
+// Repo is a repository a Remote opened: its refs as listed then, and fetches of them.
+type Repo interface {
+	Refs() *gitsource.RemoteRefs
+	FetchMany(ctx context.Context, refs []string) ([]gitsource.Fetched, error)
+	Close() error
 }
 
 // GitRemote reads repositories with gitsource.
@@ -94,14 +100,13 @@ type GitRemote struct{}
 
 var _ Remote = GitRemote{}
 
-// ListRefs calls gitsource.ListRefs.
-func (GitRemote) ListRefs(ctx context.Context, url string, policy gitsource.Policy) (*gitsource.RemoteRefs, error) {
-	return gitsource.ListRefs(ctx, url, policy)
-}
-
-// FetchMany calls gitsource.FetchMany: the refs come in one pack.
-func (GitRemote) FetchMany(ctx context.Context, url string, refs []string, policy gitsource.Policy) ([]gitsource.Fetched, error) {
-	return gitsource.FetchMany(ctx, url, refs, policy)
+// Open calls gitsource.Open: the refs are listed once, and fetched through the same session.
+func (GitRemote) Open(ctx context.Context, url string, policy gitsource.Policy) (Repo, error) {
+	r, err := gitsource.Open(ctx, url, policy)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Indexer indexes app repositories. Its zero value fetches with gitsource
@@ -125,10 +130,12 @@ func (ix *Indexer) Index(ctx context.Context, url string, known map[string]strin
 	if remote == nil {
 		remote = GitRemote{}
 	}
-	refs, err := remote.ListRefs(ctx, url, ix.Policy)
+	repo, err := remote.Open(ctx, url, ix.Policy)
 	if err != nil {
 		return nil, fmt.Errorf("gitindex: list refs of %s: %w", url, err)
 	}
+	defer repo.Close()
+	refs := repo.Refs()
 	res := &Result{Slug: known[SlugKey], Refs: maps.Clone(known)}
 	if res.Refs == nil {
 		res.Refs = map[string]string{}
@@ -140,7 +147,7 @@ func (ix *Indexer) Index(ctx context.Context, url string, known map[string]strin
 	}
 	batch := batchOf(ix.Archives)
 	defer batch.Close()
-	outs := ix.run(ctx, remote, url, p.jobs, batch)
+	outs := ix.run(ctx, repo, p.jobs, batch)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func TestIndexChannelsAndReindex(t *testing.T) {
 		t.Fatalf("re-index: %+v", again)
 	}
 	if lists != 1 || len(fetched) != 0 {
-		t.Fatalf("re-index did %d ListRefs and fetched %v; want 1 and none", lists, fetched)
+		t.Fatalf("re-index listed the refs %d times and fetched %v; want 1 and none", lists, fetched)
 	}
 }
 

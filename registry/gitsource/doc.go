@@ -13,7 +13,9 @@
 // trees that are too big, have too many or too large files, submodules,
 // symlinks (all of them: a tree is stored and served as plain files), Git LFS
 // pointers, or paths a filesystem would misread. ListRefs lists tags and
-// branches without fetching objects. TreeStore writes a checked Snapshot to
+// branches without fetching objects; Open lists them and keeps the session,
+// so that Repo.FetchMany fetches many of them, in one pack, without listing
+// them again. TreeStore writes a checked Snapshot to
 // disk once per tree hash, atomically.
 //
 // go-git's transports are never installed globally: each call builds its own

@@ -52,3 +52,31 @@ func TestFetchMany(t *testing.T) {
 		t.Errorf("loopback without AllowPrivate: %v", err)
 	}
 }
+
+func TestRepoListsOnceFetchesTwice(t *testing.T) {
+	t.Parallel()
+	url, bare := serve(t, map[string]string{"hearth.json": `{"v":1}`}, "v1.0.0")
+	second := testsvc.GitCommit(t, bare, map[string]string{"hearth.json": `{"v":2}`}, "v2.0.0")
+	r, err := Open(t.Context(), url, local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if refs := r.Refs(); len(refs.Tags) != 2 || refs.DefaultBranch != "main" || refs.Head != second {
+		t.Fatalf("refs %+v", refs)
+	}
+	// Later tags are not seen: the refs are the ones listed by Open.
+	testsvc.GitCommit(t, bare, map[string]string{"hearth.json": `{"v":3}`}, "v3.0.0")
+	for _, c := range []struct{ ref, manifest string }{{"v1.0.0", `{"v":1}`}, {"v2.0.0", `{"v":2}`}} {
+		got, err := r.FetchMany(t.Context(), []string{c.ref, "v3.0.0"})
+		if err != nil || got[0].Err != nil || readAll(t, got[0].Snap, "hearth.json") != c.manifest {
+			t.Fatalf("%s: %+v, %v", c.ref, got, err)
+		}
+		if !errors.Is(got[1].Err, ErrRefNotFound) {
+			t.Fatalf("v3.0.0, tagged after Open: %v", got[1].Err)
+		}
+	}
+	if _, err := Open(t.Context(), url, Policy{}); !errors.Is(err, ErrAddress) {
+		t.Errorf("loopback without AllowPrivate: %v", err)
+	}
+}

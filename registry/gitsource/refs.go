@@ -28,15 +28,12 @@ type RemoteRefs struct {
 // ListRefs lists the branches and tags of the repository at rawURL without
 // fetching any object.
 func ListRefs(ctx context.Context, rawURL string, policy Policy) (*RemoteRefs, error) {
-	policy = policy.withDefaults()
-	ctx, cancel := context.WithTimeout(ctx, policy.Timeout)
-	defer cancel()
-	s, err := openSession(ctx, rawURL, policy)
+	r, err := Open(ctx, rawURL, policy)
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
-	return s.refs(), nil
+	defer r.Close()
+	return r.Refs(), nil
 }
 
 // refs turns the advertised references into RemoteRefs.
