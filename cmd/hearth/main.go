@@ -33,6 +33,12 @@ Usage:
   hearth apps update <slug> --instance <domain> [--ref R] [--yes]
   hearth apps rm <slug> --instance <domain> [--delete-data]
   hearth registry serve [flags]                run an app registry (docs/registry.md)
+  hearth login <instance-url> --scope "io.hearth.notes io.hearth.contacts:GET"
+                                               connect this computer as a device (the owner approves in the browser)
+  hearth data get|put|find|changes <doctype> … [--instance URL]
+                                               read and write the instance's documents (docs/devices.md)
+  hearth search <query> [--doctype D] [--limit N] [--instance URL]
+                                               search the instance's documents
   hearth version                               print the version
 
 Run "hearth <command> --help" for a command's flags.
@@ -61,6 +67,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = appsCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "registry":
 		err = registryCommand(ctx, args[1:], stdout, stderr)
+	case "login":
+		err = loginCommand(ctx, args[1:], stdout, stderr)
+	case "data":
+		err = dataCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "search":
+		err = searchCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "hearth", version)
 	case "help", "-h", "--help":
