@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hearth-cloud/hearth/instance/admin"
 	"github.com/hearth-cloud/hearth/instance/apps"
@@ -16,7 +17,7 @@ import (
 
 func instances(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: hearth instances add|ls|show|onboarding|rm|block|unblock|token|registries …", errUsage)
+		return fmt.Errorf("%w: hearth instances add|ls|show|onboarding|rm|block|unblock|token|registries|reindex …", errUsage)
 	}
 	sub := args[0]
 	fs := newFlagSet("instances "+sub, "hearth instances "+sub+" [flags] …", stderr)
@@ -26,6 +27,11 @@ func instances(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var set []apps.Registry
 	fs.Var(registriesFlag{&set}, "set", "registries only: trust these registries, URL=ed25519:KEY (repeat, in priority order), instead of the runtime's")
 	clearOwn := fs.Bool("clear", false, "registries only: trust the runtime's registries again")
+	var locale *string
+	fs.Func("locale", "reindex only: set the instance's locale first (en, fr, pt-BR…; empty for none): it picks the search analyzer", func(s string) error {
+		locale = &s
+		return nil
+	})
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -104,6 +110,16 @@ func instances(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		return instanceRegistries(ctx, c, stdout, rest[0], set, *clearOwn)
+	case "reindex":
+		if err := need(1, "<domain> [--locale L]"); err != nil {
+			return err
+		}
+		r, err := c.Reindex(ctx, rest[0], locale)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "reindexed %s: %d documents of %d doctypes, analyzer %s, generation %d, in %s\n",
+			rest[0], r.Documents, len(r.Doctypes), r.Analyzer, r.Generation, r.Took.Round(time.Millisecond))
 	case "token":
 		if err := need(2, "<domain> <scope>..."); err != nil {
 			return err

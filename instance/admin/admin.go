@@ -94,6 +94,9 @@ type Server struct {
 	// Registries keeps the registries each instance trusts.
 	Registries RegistrySettings
 	Log        *slog.Logger
+
+	// Search rebuilds instances' search indexes (nil: no search routes).
+	Search Reindexer
 }
 
 // Handler returns the admin API's routes.
@@ -112,6 +115,9 @@ func (s *Server) Handler() http.Handler {
 	s.appRoutes(r)
 	if s.Registries != nil {
 		s.registryRoutes(r)
+	}
+	if s.Search != nil {
+		s.searchRoutes(r)
 	}
 	// Profiles of the running runtime, behind the same secret.
 	r.GET("/debug/pprof/*name", gin.WrapF(pprofHandler))

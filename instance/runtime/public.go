@@ -37,6 +37,7 @@ func (rt *Runtime) Public() http.Handler {
 	r.Any("/data", dataCORS, rt.requireToken, data)
 	r.Any("/data/*path", dataCORS, rt.requireToken, data)
 	r.GET("/realtime", gin.WrapH(rt.realtimeHandler()))
+	rt.searchRoutes(r)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "reason": "No such endpoint."})
 	})

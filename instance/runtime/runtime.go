@@ -24,6 +24,7 @@ import (
 	"github.com/hearth-cloud/hearth/instance/home"
 	"github.com/hearth-cloud/hearth/instance/owner"
 	"github.com/hearth-cloud/hearth/instance/proxy"
+	"github.com/hearth-cloud/hearth/instance/search"
 	"github.com/hearth-cloud/hearth/instance/store"
 	"github.com/hearth-cloud/hearth/instance/tenants"
 	"github.com/hearth-cloud/hearth/registry/gitsource"
@@ -70,6 +71,7 @@ type Runtime struct {
 	devices *devices.Service
 	apps    *apps.Service
 	trust   *apps.TrustStore
+	search  *search.Indexer
 	home    *home.Home
 	// hasher and throttle are shared by the owners of every instance.
 	hasher   *owner.Hasher
@@ -112,6 +114,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Runtime, error) {
 		return nil, err
 	}
 	rt.data = &datasys.Service{DBs: rt.dbs, Events: rt.events, MaxDocSize: cfg.MaxDocSize, Log: log}
+	if err := rt.openSearch(); err != nil {
+		rt.tenants.Close()
+		rt.events.close()
+		_ = client.Close()
+		return nil, err
+	}
 	trees := gitsource.TreeStore{Dir: filepath.Join(cfg.DataDir, "apps", "trees")}
 	if err := trees.CleanTemp(); err != nil {
 		log.Warn("runtime: clean interrupted app installs", "err", err)
@@ -145,7 +153,7 @@ func (rt *Runtime) AdminSecret() string { return rt.secret }
 func (rt *Runtime) Admin() http.Handler {
 	return (&admin.Server{Secret: rt.secret, Instances: rt.tenants, Data: rt, Apps: rt.apps,
 		RemoveDoctype: rt.destroyDoctype, Onboarding: rt.NewOnboarding, FirstOnboarding: rt.FirstOnboarding, AppInstalled: rt.appInstalled,
-		AppRemoved: rt.appRemoved, Registries: rt.trust, Log: rt.log}).Handler()
+		AppRemoved: rt.appRemoved, Registries: rt.trust, Search: rt, Log: rt.log}).Handler()
 }
 
 // appRecords keeps each instance's app records in its reserved doctype.
@@ -161,7 +169,7 @@ func (rt *Runtime) destroyDoctype(ctx context.Context, instanceID, doctype strin
 	name := store.DBName(instanceID, doctype)
 	err := rt.client.DestroyDB(ctx, name)
 	rt.dbs.Forget(name)
-	return err
+	return errors.Join(err, rt.search.DropDoctype(ctx, instanceID, doctype))
 }
 
 // DestroyInstanceData destroys every database of an instance.
@@ -180,6 +188,7 @@ func (rt *Runtime) DestroyInstanceData(ctx context.Context, instanceID string) e
 		}
 	}
 	rt.dbs.Forget(prefix)
+	errs = append(errs, rt.search.DropInstance(instanceID))
 	return errors.Join(errs...)
 }
 
@@ -199,6 +208,9 @@ func (rt *Runtime) Close() error {
 		if err := rt.nodes.ctl.Close(); err != nil {
 			rt.log.Warn("runtime: stop node apps", "err", err)
 		}
+	}
+	if err := rt.search.Close(); err != nil {
+		rt.log.Warn("runtime: close the search indexes", "err", err)
 	}
 	rt.tenants.Close()
 	rt.events.close()
