@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 )
 
@@ -18,9 +19,15 @@ import (
 type DirBatch struct {
 	dir DirArchives
 
+	// tmpDirs hands out the batch's temporary directories in Dir, one per CPU, each to one
+	// creation at a time: creations in one directory wait on its lock, spinning in the
+	// kernel (ext4), while those in different directories run side by side.
+	tmpDirs chan string
+
 	mu      sync.Mutex        // guards the fields below
 	staged  map[string]string // sha256 → temporary file; nil once closed
-	madeDir bool              // Dir exists
+	made    []string          // the temporary directories, once made
+	madeErr error             // why they could not be made
 }
 
 var _ ArchiveBatch = (*DirBatch)(nil)
@@ -44,7 +51,9 @@ func (b *DirBatch) Write(ctx context.Context, write func(io.Writer) (string, err
 	if err := b.mkdir(); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(b.dir.Dir, ".tmp-archive-*")
+	tmpDir := <-b.tmpDirs
+	f, err := os.CreateTemp(tmpDir, "archive-*")
+	b.tmpDirs <- tmpDir
 	if err != nil {
 		return fmt.Errorf("gitindex: archives: %w", err)
 	}
@@ -72,18 +81,45 @@ func (b *DirBatch) Write(ctx context.Context, write func(io.Writer) (string, err
 	return b.stage(sha, f.Name())
 }
 
-// mkdir makes Dir, once.
+// mkdir makes Dir and the temporary directories, once.
 func (b *DirBatch) mkdir() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.madeDir {
-		return nil
+	switch {
+	case b.staged == nil:
+		return errBatchClosed
+	case b.made != nil || b.madeErr != nil:
+		return b.madeErr
 	}
-	if err := os.MkdirAll(b.dir.Dir, 0o755); err != nil {
-		return fmt.Errorf("gitindex: archives: %w", err)
+	n := runtime.GOMAXPROCS(0)
+	b.tmpDirs = make(chan string, n)
+	b.made = []string{}
+	b.madeErr = os.MkdirAll(b.dir.Dir, 0o755)
+	for range n {
+		if b.madeErr != nil {
+			break
+		}
+		var tmp string
+		tmp, b.madeErr = os.MkdirTemp(b.dir.Dir, ".tmp-batch-*")
+		if b.madeErr == nil {
+			b.made = append(b.made, tmp)
+			b.tmpDirs <- tmp
+		}
 	}
-	b.madeDir = true
-	return nil
+	if b.madeErr != nil {
+		b.madeErr = fmt.Errorf("gitindex: archives: %w", b.madeErr)
+	}
+	return b.madeErr
+}
+
+// removeTmpDirs removes the temporary directories and what is left in them.
+func (b *DirBatch) removeTmpDirs() error {
+	var errs []error
+	for _, dir := range b.made {
+		errs = append(errs, os.RemoveAll(dir))
+	}
+	b.made = nil
+	return errors.Join(errs...)
 }
 
 // stage records tmp as the archive sha256, or removes it when that archive is staged already
@@ -125,7 +161,13 @@ func (b *DirBatch) Commit(ctx context.Context) error {
 		}
 		delete(b.staged, sha)
 	}
-	return b.dir.Sync(ctx)
+	if err := b.dir.Sync(ctx); err != nil {
+		return err
+	}
+	if err := b.removeTmpDirs(); err != nil {
+		return fmt.Errorf("gitindex: archives: %w", err)
+	}
+	return nil
 }
 
 // Close removes the archives staged and not committed; the batch takes no more.
@@ -138,6 +180,7 @@ func (b *DirBatch) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, b.removeTmpDirs())
 	b.staged = nil
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("gitindex: archives: %w", err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -63,8 +64,10 @@ func TestDirBatch(t *testing.T) {
 	if err := b.Write(ctx, func(io.Writer) (string, error) { return "../x", nil }); !errors.Is(err, ErrArchiveName) {
 		t.Fatalf("bad sha256: %v", err)
 	}
-	if names := dirNames(t, store.Dir); len(names) != 4 || store.Has(shaOf("archive 0")) {
-		t.Fatalf("before Commit: %v, want only 4 temporary files", names)
+	for _, name := range dirNames(t, store.Dir) {
+		if !strings.HasPrefix(name, ".tmp-") {
+			t.Fatalf("before Commit, %s is in the archives", name)
+		}
 	}
 	if err := b.Commit(ctx); err != nil {
 		t.Fatal(err)
