@@ -25,29 +25,38 @@ func words(r *rand.Rand, n int) string {
 	return b.String()
 }
 
-func benchDocs(from, n int, r *rand.Rand) []map[string]any {
+// benchDocs makes notes of a 6-word title, content words long, and two tags.
+func benchDocs(from, n, content int, r *rand.Rand) []map[string]any {
 	out := make([]map[string]any, n)
 	for i := range out {
-		out[i] = map[string]any{"_id": fmt.Sprintf("doc-%07d", from+i), "title": words(r, 6), "content": words(r, 60),
+		out[i] = map[string]any{"_id": fmt.Sprintf("doc-%07d", from+i), "title": words(r, 6), "content": words(r, content),
 			"tags": []any{words(r, 1), words(r, 1)}, "n": i}
 	}
 	return out
 }
 
-// fill writes n documents in bulks of 1,000.
-func (e *env) fill(b testing.TB, instance string, n int) {
+// fill writes n documents with content words of content in bulks of 1,000.
+func (e *env) fill(b testing.TB, instance string, n, content int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < n; i += 1000 {
-		e.put(b, instance, notesType, benchDocs(i, min(1000, n-i), r)...)
+		e.put(b, instance, notesType, benchDocs(i, min(1000, n-i), content, r)...)
 	}
 }
 
 // BenchmarkIndexing measures indexing through the changes feed: documents written first, then
-// the indexer catches up with the feed from the beginning.
+// the indexer catches up with the feed from the beginning (the time to fill the store is not
+// counted); 
+// the documents are notes of about 40 words (content 30) and 70 words (content 60).
 func BenchmarkIndexing(b *testing.B) {
+	for _, content := range []int{30, 60} {
+		b.Run(fmt.Sprintf("words=%d", content+10), func(b *testing.B) { benchIndexing(b, content) })
+	}
+}
+
+func benchIndexing(b *testing.B, content int) {
 	const n = 20_000
 	e := newEnv(b)
-	e.fill(b, alice, n)
+	e.fill(b, alice, n, content)
 	b.ResetTimer()
 	var total, cpu time.Duration
 	for i := 0; b.Loop(); i++ {
@@ -87,7 +96,7 @@ func cpuTime() time.Duration {
 func BenchmarkSearch100k(b *testing.B) {
 	const n = 100_000
 	e := newEnv(b)
-	e.fill(b, alice, n)
+	e.fill(b, alice, n, 30)
 	ix := e.indexer(b, nil)
 	ix.Notify(alice, notesType)
 	for ix.Indexed() < n {
@@ -95,8 +104,9 @@ func BenchmarkSearch100k(b *testing.B) {
 	}
 	rd := Reader{Instance: alice, Doctypes: []string{notesType, contactsType}}
 	r := rand.New(rand.NewPCG(3, 4))
-	queries := func() string {
-		switch r.IntN(4) {
+	kinds := []string{"word", "two-words", "phrase", "prefix"}
+	query := func(kind int) string {
+		switch kind {
 		case 0:
 			return words(r, 1)
 		case 1:
@@ -104,21 +114,31 @@ func BenchmarkSearch100k(b *testing.B) {
 		case 2:
 			return `"` + words(r, 2) + `"`
 		default:
-			return fmt.Sprintf("w%d*", r.IntN(500))
+			return fmt.Sprintf("w%d*", 100+r.IntN(400)) // 11 terms each
 		}
 	}
 	var lat []time.Duration
+	byKind := make([][]time.Duration, len(kinds))
 	b.ResetTimer()
-	for b.Loop() {
-		q := queries()
+	for i := 0; b.Loop(); i++ {
+		kind := i % len(kinds)
+		q := query(kind)
 		start := time.Now()
 		if _, err := ix.Search(context.Background(), rd, Params{Query: q}); err != nil {
 			b.Fatal(err)
 		}
-		lat = append(lat, time.Since(start))
+		d := time.Since(start)
+		lat = append(lat, d)
+		byKind[kind] = append(byKind[kind], d)
 	}
 	b.StopTimer()
 	reportPercentiles(b, lat, "search")
+	for k, l := range byKind {
+		if len(l) > 0 {
+			slices.Sort(l)
+			b.Logf("%s: p50 %v p99 %v", kinds[k], l[len(l)/2], l[int(0.99*float64(len(l)-1))])
+		}
+	}
 }
 
 func reportPercentiles(b *testing.B, lat []time.Duration, what string) {
@@ -133,7 +153,7 @@ func reportPercentiles(b *testing.B, lat []time.Duration, what string) {
 // as the Data System does); a reader polls for each document until it is found.
 func BenchmarkIndexLag(b *testing.B) {
 	e := newEnv(b)
-	e.fill(b, alice, 20_000)
+	e.fill(b, alice, 20_000, 30)
 	ix := e.indexer(b, nil)
 	ix.Notify(alice, notesType)
 	for ix.Indexed() < 20_000 {
@@ -151,7 +171,7 @@ func BenchmarkIndexLag(b *testing.B) {
 			for i := 0; ctx.Err() == nil; i++ {
 				id := fmt.Sprintf("lag-%d-%d", w, i)
 				token := fmt.Sprintf("uniq%dx%d", w, i)
-				e.put(b, alice, notesType, map[string]any{"_id": id, "title": token, "content": words(r, 60)})
+				e.put(b, alice, notesType, map[string]any{"_id": id, "title": token, "content": words(r, 30)})
 				written := time.Now()
 				ix.Notify(alice, notesType)
 				for ctx.Err() == nil {
