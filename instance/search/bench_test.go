@@ -45,7 +45,7 @@ func (e *env) fill(b testing.TB, instance string, n, content int) {
 
 // BenchmarkIndexing measures indexing through the changes feed: documents written first, then
 // the indexer catches up with the feed from the beginning (the time to fill the store is not
-// counted); 
+// counted);
 // the documents are notes of about 40 words (content 30) and 70 words (content 60).
 func BenchmarkIndexing(b *testing.B) {
 	for _, content := range []int{30, 60} {
