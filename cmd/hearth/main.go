@@ -27,12 +27,21 @@ Usage:
   hearth instances rm <domain>                 delete an instance and all its data
   hearth instances block|unblock <domain>      stop or resume serving an instance
   hearth instances token <domain> <scope>...   print a bearer token (scope: io.hearth.notes or io.hearth.notes:GET,POST)
+  hearth instances registries <domain> [--set URL=ed25519:KEY ...] [--clear]
+                                               show or set the app registries an instance trusts
+  hearth instances reindex <domain> [--locale L]
+                                               rebuild the instance's search index (search keeps answering)
   hearth apps install <git-url> --instance <domain> [--ref R] [--yes]
                                                install an app after showing the permissions it asks for
   hearth apps ls --instance <domain>           list the installed apps
-  hearth apps update <slug> --instance <domain> [--ref R] [--yes]
+  hearth apps install <slug> --from-registry URL --instance <domain> [--yes]
+                                               install an app from a trusted registry
+  hearth apps update <slug>|--all --instance <domain> [--ref R] [--yes]
   hearth apps rm <slug> --instance <domain> [--delete-data]
   hearth registry serve [flags]                run an app registry (docs/registry.md)
+  hearth registry key [--data-dir D]           print the registry's key fingerprint, for who pins it
+  hearth registry follow <url> --key ed25519:…
+                                               mirror another registry
   hearth login <instance-url> --scope "io.hearth.notes io.hearth.contacts:GET"
                                                connect this computer as a device (the owner approves in the browser)
   hearth data get|put|find|changes <doctype> … [--instance URL]
