@@ -212,7 +212,11 @@ func TestCodeExchange(t *testing.T) {
 	}{
 		{"no verifier", func() url.Values { f := codeForm(c, code, ""); f.Del("code_verifier"); return f }(), "invalid_request"},
 		{"wrong verifier", codeForm(c, code, strings.Repeat("a", 43)), "invalid_grant"},
-		{"wrong redirect", func() url.Values { f := codeForm(c, code, verifier); f.Set("redirect_uri", "http://127.0.0.1:5000/x"); return f }(), "invalid_grant"},
+		{"wrong redirect", func() url.Values {
+			f := codeForm(c, code, verifier)
+			f.Set("redirect_uri", "http://127.0.0.1:5000/x")
+			return f
+		}(), "invalid_grant"},
 		{"another client", codeForm(other, code, verifier), "invalid_grant"},
 		{"unknown client", func() url.Values { f := codeForm(c, code, verifier); f.Set("client_id", "x.y"); return f }(), "invalid_client"},
 		{"forged code", codeForm(c, code[:25]+"AAAA", verifier), "invalid_grant"},
