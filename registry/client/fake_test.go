@@ -1,7 +1,6 @@
 package client_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,8 +11,8 @@ import (
 	"time"
 
 	"github.com/hearth-cloud/hearth/registry/archive"
+	"github.com/hearth-cloud/hearth/registry/client/clienttest"
 	"github.com/hearth-cloud/hearth/registry/entry"
-	"github.com/hearth-cloud/hearth/registry/gitsource"
 )
 
 // fakeRegistry serves signed entries the way docs/registry.md says a registry does.
@@ -131,21 +130,5 @@ func manifestOf(v string) string {
 // buildArchive returns an archive of an app's files, its info and its tree.
 func buildArchive(t *testing.T, hearthJSON, index string) ([]byte, archive.Info, string) {
 	t.Helper()
-	var files []gitsource.File
-	for _, f := range []struct{ path, content string }{{"hearth.json", hearthJSON}, {"index.html", index}} {
-		content := f.content
-		files = append(files, gitsource.NewFile(f.path, 0o644, int64(len(content)), func() (io.ReadCloser, error) {
-			return io.NopCloser(strings.NewReader(content)), nil
-		}))
-	}
-	snap, err := gitsource.NewSnapshot(files, gitsource.Policy{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	info, err := archive.Write(&buf, snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes(), info, snap.Tree
+	return clienttest.BuildArchive(t, map[string]string{"hearth.json": hearthJSON, "index.html": index})
 }

@@ -1,21 +1,18 @@
 package follow_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/hearth-cloud/hearth/registry/archive"
+	"github.com/hearth-cloud/hearth/registry/client/clienttest"
 	"github.com/hearth-cloud/hearth/registry/entry"
 	"github.com/hearth-cloud/hearth/registry/gitindex"
-	"github.com/hearth-cloud/hearth/registry/gitsource"
 	"github.com/hearth-cloud/hearth/registry/manifest"
 	"github.com/hearth-cloud/hearth/registry/store"
 )
@@ -87,28 +84,12 @@ func benchVersion(b *testing.B, archives gitindex.DirArchives, slug, version str
 	b.Helper()
 	m := fmt.Sprintf(`{"slug":%q,"name":"Bench %s","version":%q,"kind":"static","description":"An app of the follower benchmark.",
 "permissions":{"notes":{"doctype":"io.hearth.notes","description":"To keep your notes."}}}`, slug, slug, version)
-	files := map[string]string{"hearth.json": m, "index.html": "<h1>" + slug + " " + version + "</h1>"}
-	var list []gitsource.File
-	for _, path := range []string{"hearth.json", "index.html"} {
-		content := files[path]
-		list = append(list, gitsource.NewFile(path, 0o644, int64(len(content)), func() (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader([]byte(content))), nil
-		}))
-	}
-	snap, err := gitsource.NewSnapshot(list, gitsource.Policy{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var buf bytes.Buffer
-	info, err := archive.Write(&buf, snap)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := archives.Put(context.Background(), info.SHA256, buf.Bytes()); err != nil {
+	data, info, tree := clienttest.BuildArchive(b, map[string]string{"hearth.json": m, "index.html": "<h1>" + slug + " " + version + "</h1>"})
+	if err := archives.Put(context.Background(), info.SHA256, data); err != nil {
 		b.Fatal(err)
 	}
 	commit := sha1.Sum([]byte(slug + version)) // no Git history behind this synthetic version
 	sv, _ := manifest.ParseVersion(version)
 	return entry.Version{Version: version, Channel: sv.Channel(), Tag: "v" + version, Commit: hex.EncodeToString(commit[:]),
-		Tree: snap.Tree, Manifest: json.RawMessage(m), ArchiveSHA256: info.SHA256, ArchiveSize: info.Size}
+		Tree: tree, Manifest: json.RawMessage(m), ArchiveSHA256: info.SHA256, ArchiveSize: info.Size}
 }
