@@ -33,7 +33,7 @@ var (
 const (
 	DefaultIdleTimeout = 2 * time.Minute
 	DefaultMaxOpen     = 256
-	DefaultBatchSize   = 1000
+	DefaultBatchSize   = 2000
 	fieldsTTL          = 5 * time.Second // how long the searchable fields of an instance are trusted
 )
 
@@ -53,7 +53,7 @@ type Config struct {
 	Exclude []string   // doctypes never indexed (Hearth's own records)
 	// IdleTimeout closes an instance's index unused this long; MaxOpen bounds the indexes open
 	// at once (the least recently used idle ones are closed first). BatchSize is how many
-	// changes one Bleve batch holds.
+	// changes one page of the feed holds, indexed as one Bleve batch per core.
 	IdleTimeout time.Duration
 	MaxOpen     int
 	BatchSize   int
