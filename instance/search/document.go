@@ -127,8 +127,6 @@ func newDocument(key, doctype string, values []textValue, text, keyword analysis
 		d.AddField(document.NewTextFieldCustom(v.path, v.pos, []byte(v.text), textOptions, text))
 	}
 	d.AddField(document.NewTextFieldCustom(fieldDoctype, nil, []byte(doctype), index.IndexField, keyword))
-	d.AddField(document.NewCompositeFieldWithIndexingOptions(fieldAll, true, nil, []string{fieldDoctype},
-		index.IndexField|index.IncludeTermVectors))
 	return d
 }
 

@@ -29,7 +29,10 @@ import (
 // reserves those), so they cannot collide.
 const (
 	fieldDoctype = "_doctype" // keyword: the document's doctype, filtered on by every query
-	fieldAll     = "_all"     // every text field: what a query without a field searches
+	// fieldAll was every text field of a document in one; indexes written before it was dropped
+	// still hold it, but queries without a field search each field instead (see expand). The
+	// mapping's analyzer for it is the text analyzer.
+	fieldAll = "_all"
 )
 
 // analyzers maps a locale's language to the Bleve analyzer of that language.
@@ -76,7 +79,8 @@ func letters(s string) bool {
 }
 
 // newMapping is the mapping of an instance's index. Documents are indexed with IndexAdvanced
-// (see document.go), so the mapping serves queries: which analyzer reads a query's text.
+// (see document.go), so the mapping serves queries: which analyzer reads a query's text (the
+// default one, for every document field).
 func newMapping(analyzer string) *mapping.IndexMappingImpl {
 	m := mapping.NewIndexMapping()
 	m.DefaultAnalyzer = analyzer

@@ -152,7 +152,8 @@ func parseReason(err error) string {
 }
 
 // restrict adds the doctype filter to q, inside the query: documents of other doctypes are
-// never candidates, so neither hits nor totals nor scores reveal them.
+// never candidates, so neither hits nor totals nor scores reveal them. The filter does not
+// score: a hit scores the same whichever doctypes the caller may read.
 func restrict(q query.Query, doctypes []string) query.Query {
 	if doctypes == nil {
 		return q
@@ -163,7 +164,13 @@ func restrict(q query.Query, doctypes []string) query.Query {
 		t.SetField(fieldDoctype)
 		or[i] = t
 	}
-	return bleve.NewConjunctionQuery(q, bleve.NewDisjunctionQuery(or...))
+	filter := bleve.NewDisjunctionQuery(or...)
+	if b, ok := q.(*query.BooleanQuery); ok && b.Filter == nil {
+		c := *b
+		c.Filter = filter
+		return &c
+	}
+	return &query.BooleanQuery{Must: q, Filter: filter}
 }
 
 // Search runs p for rd on the instance's index.
@@ -185,10 +192,14 @@ func (ix *Indexer) Search(ctx context.Context, rd Reader, p Params) (*Result, er
 		return nil, err
 	}
 	s.waitCaughtUp(ctx, catchUpWait)
-	req := bleve.NewSearchRequestOptions(restrict(q, doctypes), p.Limit, offset, false)
-	req.Highlight = bleve.NewHighlightWithStyle(hlhtml.Name)
-	req.SortBy([]string{"-_score", "_id"})
 	err = s.withIndex(ctx, func(idx bleve.Index) error {
+		fields, err := textFields(idx)
+		if err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		req := bleve.NewSearchRequestOptions(restrict(expand(q, fields), doctypes), p.Limit, offset, false)
+		req.Highlight = bleve.NewHighlightWithStyle(hlhtml.Name)
+		req.SortBy([]string{"-_score", "_id"})
 		res, err := idx.SearchInContext(ctx, req)
 		if err != nil {
 			return fmt.Errorf("search: %w", err)
