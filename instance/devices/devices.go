@@ -96,6 +96,9 @@ type Service struct {
 	SeenEvery time.Duration
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
+	// OnRevoke, if set, is called once a device is revoked (by the owner, or on a code or
+	// refresh token used twice), so that what its tokens hold open ends too.
+	OnRevoke func(instanceID, id string)
 
 	checked expiring.Map[*Device] // instance id + "/" + device id → record, for Check
 	seenMu  sync.Mutex

@@ -357,3 +357,45 @@ func TestRevokeAndSeen(t *testing.T) {
 		t.Errorf("List of an instance without devices = %v, %v", list, err)
 	}
 }
+
+func TestOnRevoke(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	var mu sync.Mutex
+	var revoked []string
+	s.OnRevoke = func(instanceID, id string) {
+		mu.Lock()
+		revoked = append(revoked, instanceID+"/"+id)
+		mu.Unlock()
+	}
+	ctx := context.Background()
+	c, code := approve(t, s, alice, "io.hearth.notes")
+	owners, err := s.Token(ctx, alice, codeForm(c, code, verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, code2 := approve(t, s, alice, "io.hearth.notes")
+	leaked, err := s.Token(ctx, alice, codeForm(c2, code2, verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Revoke(ctx, alice.ID, owners.DeviceID); err != nil {
+		t.Fatal(err)
+	}
+	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {leaked.RefreshToken}, "client_id": {c2.ID}}
+	if _, err := s.Token(ctx, alice, refresh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Token(ctx, alice, refresh); err == nil { // spent: revokes the device
+		t.Fatal("a spent refresh token was accepted")
+	}
+	if err := s.Revoke(ctx, alice.ID, "nosuchdevice0000000000000"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Revoke of an unknown device = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{alice.ID + "/" + owners.DeviceID, alice.ID + "/" + leaked.DeviceID}
+	if strings.Join(revoked, " ") != strings.Join(want, " ") {
+		t.Errorf("OnRevoke calls %v, want %v", revoked, want)
+	}
+}

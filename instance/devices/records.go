@@ -140,6 +140,9 @@ func (s *Service) revoke(ctx context.Context, instanceID, id, why string) error 
 		return err
 	}
 	s.log().Info("devices: revoked", "instance", instanceID, "device", id, "why", why)
+	if s.OnRevoke != nil {
+		s.OnRevoke(instanceID, id)
+	}
 	return nil
 }
 
