@@ -59,8 +59,9 @@ func (q *request) batchFeed(db *kivik.DB, f *feedRequest) error {
 			lastSeq, pending = md.LastSeq, md.Pending
 		}
 		_ = ch.Close()
-		if err != nil && ctx.Err() != nil && q.r.Context().Err() == nil {
-			// The longpoll timed out: answer with what we have.
+		if err != nil && ctx.Err() != nil && (f.feed == "longpoll" || q.r.Context().Err() == nil) {
+			// The longpoll timed out, or its request ended (the token expired or was revoked,
+			// or the client left): answer with what we have, as at a timeout.
 			if lastSeq == "" {
 				lastSeq = q.sinceOrCurrent(db, f)
 			}
@@ -69,7 +70,7 @@ func (q *request) batchFeed(db *kivik.DB, f *feedRequest) error {
 		if err != nil {
 			return err
 		}
-		if f.feed != "longpoll" || len(results) > 0 || f.selector == nil || time.Now().After(deadline) {
+		if f.feed != "longpoll" || len(results) > 0 || f.selector == nil || ctx.Err() != nil || time.Now().After(deadline) {
 			break
 		}
 		f.opts["since"] = lastSeq
@@ -83,7 +84,10 @@ func (q *request) sinceOrCurrent(db *kivik.DB, f *feedRequest) string {
 	if since, ok := f.opts["since"].(string); ok && since != "now" {
 		return since
 	}
-	st, err := db.Stats(q.r.Context())
+	// Detached: a feed whose request ended (its token did) still answers with a sequence.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(q.r.Context()), 10*time.Second)
+	defer cancel()
+	st, err := db.Stats(ctx)
 	if err != nil {
 		return "0"
 	}

@@ -40,7 +40,9 @@
 // closes with 1013 (try again later) and the client should reconnect and resynchronise (with
 // the doctype's _changes feed). Messages larger than 64 KiB close the connection (1009). The
 // server pings every 30 seconds and closes connections that do not answer; 1001 (going away)
-// means the runtime is shutting down.
+// means the runtime is shutting down. When the token expires or is revoked (a device revoked,
+// an app uninstalled or approved for less), the server closes with 4001 ("token expired or
+// revoked"): reconnecting needs a new token.
 package realtime
 
 import (

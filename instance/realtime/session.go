@@ -19,7 +19,7 @@ type session struct {
 }
 
 // run serves the connection until the client leaves, the hub ends the subscription, a write
-// fails or shutdown is closed.
+// fails, the token ends or shutdown is closed.
 func (s *session) run(ctx context.Context, shutdown <-chan struct{}) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -34,6 +34,9 @@ func (s *session) run(ctx context.Context, shutdown <-chan struct{}) {
 			return
 		case <-shutdown:
 			s.conn.Close(websocket.StatusGoingAway, "shutting down")
+			return
+		case <-s.client.ended:
+			s.conn.Close(StatusTokenEnded, "token expired or revoked")
 			return
 		case req := <-s.requests:
 			err = s.handle(ctx, req, doctypes)

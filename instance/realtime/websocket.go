@@ -12,9 +12,23 @@ import (
 	"github.com/coder/websocket"
 )
 
-// Authorizer resolves a bearer token for the request's instance: it returns the instance id and
-// a function telling whether the token may read a doctype; an error means unauthorized.
-type Authorizer func(r *http.Request, token string) (instance string, canRead func(doctype string) bool, err error)
+// Authorizer resolves a bearer token for the request's instance; an error means unauthorized.
+type Authorizer func(r *http.Request, token string) (Grant, error)
+
+// Grant is what a token allows on a connection, and for how long.
+type Grant struct {
+	Instance string                    // the instance whose events the connection receives
+	CanRead  func(doctype string) bool // whether the token may read a doctype
+	// Ended, if not nil, is closed when the token stops being valid (it expired, or what it was
+	// issued to was revoked): the connection then closes with StatusTokenEnded.
+	Ended <-chan struct{}
+	// Release, if not nil, is called once the connection ends.
+	Release func()
+}
+
+// StatusTokenEnded closes a connection whose token expired or was revoked: the client needs
+// a new token before it reconnects.
+const StatusTokenEnded websocket.StatusCode = 4001
 
 // Limits of a connection.
 const (
@@ -43,10 +57,19 @@ func Handler(hub Hub, auth Authorizer, log *slog.Logger) http.Handler {
 		authTimeout: defaultAuthTimeout, pingInterval: defaultPingInterval, writeTimeout: defaultWriteTimeout}
 }
 
-// client is who is connected: an instance and what the token may read.
+// client is who is connected: an instance, what the token may read and until when.
 type client struct {
 	instance string
 	canRead  func(doctype string) bool
+	ended    <-chan struct{} // nil: until the connection ends
+	release  func()
+}
+
+// done lets go of what the authorizer held for the connection.
+func (c *client) done() {
+	if c.release != nil {
+		c.release()
+	}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -59,6 +82,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(`{"error":"unauthorized","reason":"invalid bearer token"}` + "\n"))
 			return
 		}
+		defer who.done()
 	}
 	// Clients authenticate with a token they present explicitly, never with ambient cookies,
 	// so any origin may connect: an app's origin differs from the instance's.
@@ -77,6 +101,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if who = h.authorizeMessage(ctx, conn, r); who == nil {
 			return
 		}
+		defer who.done()
 	}
 	sctx, scancel := context.WithTimeout(ctx, h.writeTimeout)
 	sub, err := h.hub.Subscribe(sctx, who.instance)
@@ -101,12 +126,15 @@ func (h *handler) authorizeHeader(r *http.Request, header string) (*client, bool
 }
 
 func (h *handler) authorize(r *http.Request, token string) (*client, bool) {
-	instance, canRead, err := h.auth(r, token)
-	if err != nil || canRead == nil {
+	g, err := h.auth(r, token)
+	if err != nil || g.CanRead == nil {
 		h.log.Debug("realtime: token refused", "host", r.Host, "err", err)
+		if err == nil && g.Release != nil {
+			g.Release()
+		}
 		return nil, false
 	}
-	return &client{instance: instance, canRead: canRead}, true
+	return &client{instance: g.Instance, canRead: g.CanRead, ended: g.Ended, release: g.Release}, true
 }
 
 // authorizeMessage waits for the AUTH message; on failure it closes conn and returns nil.

@@ -15,14 +15,14 @@ import (
 
 // testAuth knows two tokens: "alice-token" reads everything but io.hearth.secret of instance
 // alice, "bob-token" reads everything of instance bob.
-func testAuth(_ *http.Request, token string) (string, func(string) bool, error) {
+func testAuth(_ *http.Request, token string) (Grant, error) {
 	switch token {
 	case "alice-token":
-		return "alice", func(d string) bool { return d != "io.hearth.secret" }, nil
+		return Grant{Instance: "alice", CanRead: func(d string) bool { return d != "io.hearth.secret" }}, nil
 	case "bob-token":
-		return "bob", func(string) bool { return true }, nil
+		return Grant{Instance: "bob", CanRead: func(string) bool { return true }}, nil
 	}
-	return "", nil, errors.New("unknown token")
+	return Grant{}, errors.New("unknown token")
 }
 
 // wsServer serves h over HTTP for the test and returns its ws:// URL.

@@ -124,6 +124,8 @@ func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, m *mani
 // are installed now, so that a failure shows to the owner at once.
 func (rt *Runtime) appInstalled(ctx context.Context, inst *tenants.Instance, in *apps.Installed) error {
 	rt.dropAppServers(inst, in.Slug)
+	// An update may approve less: streams of tokens holding more end.
+	rt.streams.end(inst.ID, "app:"+in.Slug, notAllIn(in.Scopes))
 	m, err := rt.manifestOf(in)
 	if err != nil {
 		return err
@@ -134,9 +136,10 @@ func (rt *Runtime) appInstalled(ctx context.Context, inst *tenants.Instance, in 
 	return nil
 }
 
-// appRemoved lets go of what ran an uninstalled app.
+// appRemoved lets go of what ran an uninstalled app, and ends its tokens' streams.
 func (rt *Runtime) appRemoved(ctx context.Context, inst *tenants.Instance, slug string, deleteData bool) {
 	rt.dropAppServers(inst, slug)
+	rt.streams.end(inst.ID, "app:"+slug, nil)
 	rt.stopNode(ctx, inst, slug, deleteData)
 }
 

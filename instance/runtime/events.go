@@ -57,22 +57,34 @@ func (e *eventHub) close() {
 	}
 }
 
-// realtimeHandler serves /realtime, checking tokens against the request's instance.
+// realtimeHandler serves /realtime, checking tokens against the request's instance. A
+// connection ends with its token: at its expiry, or when the device is revoked or the app
+// removed.
 func (rt *Runtime) realtimeHandler() http.Handler {
-	authorize := func(r *http.Request, token string) (string, func(string) bool, error) {
+	authorize := func(r *http.Request, token string) (realtime.Grant, error) {
 		inst, err := rt.tenants.Lookup(r.Context(), r.Host)
 		if err != nil {
 			// A local app calls by address; its token names the instance (and must verify).
 			id, ok := auth.InstanceOf(token)
 			if inst, ok = rt.tenants.CachedByID(id); !ok {
-				return "", nil, err
+				return realtime.Grant{}, err
 			}
 		}
-		_, perms, err := rt.verifyToken(r.Context(), inst, token)
+		claims, perms, err := rt.verifyToken(r.Context(), inst, token)
 		if err != nil {
-			return "", nil, err
+			return realtime.Grant{}, err
 		}
-		return inst.ID, func(doctype string) bool { return perms.Allows(doctype, auth.VerbGet) }, nil
+		// The connection outlives the upgrade request: its end is the handler's Release.
+		ctx, release, err := rt.openStream(context.WithoutCancel(r.Context()), inst, token, claims)
+		if err != nil {
+			return realtime.Grant{}, err
+		}
+		return realtime.Grant{
+			Instance: inst.ID,
+			CanRead:  func(doctype string) bool { return perms.Allows(doctype, auth.VerbGet) },
+			Ended:    ctx.Done(),
+			Release:  release,
+		}, nil
 	}
 	return realtime.Handler(rt.events.Hub, authorize, rt.log)
 }

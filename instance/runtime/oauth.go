@@ -24,6 +24,9 @@ func (rt *Runtime) newDevices() *devices.Service {
 	return &devices.Service{
 		DB:  func(id string) *kivik.DB { return rt.client.DB(store.InstancePrefix(id) + devicesDBSuffix) },
 		Log: rt.log,
+		OnRevoke: func(instanceID, id string) {
+			rt.streams.end(instanceID, devices.SubjectPrefix+id, nil)
+		},
 	}
 }
 

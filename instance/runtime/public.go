@@ -184,7 +184,8 @@ func dataCORS(c *gin.Context) {
 }
 
 // requireToken checks the bearer token against the request's instance and puts the caller in
-// the request's context.
+// the request's context. A request that may stay open (a _changes feed that waits) ends with
+// its token: at its expiry, or when the device is revoked or the app removed.
 func (rt *Runtime) requireToken(c *gin.Context) {
 	inst := instanceOf(c)
 	tok, ok := auth.Bearer(c.GetHeader("Authorization"))
@@ -193,13 +194,20 @@ func (rt *Runtime) requireToken(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "A bearer token is required."})
 		return
 	}
-	claims, perms, err := rt.verifyToken(c.Request.Context(), inst, tok)
+	ctx := c.Request.Context()
+	claims, perms, err := rt.verifyToken(ctx, inst, tok)
+	if err == nil && longLived(c.Request) {
+		var release func()
+		if ctx, release, err = rt.openStream(ctx, inst, tok, claims); err == nil {
+			defer release()
+		}
+	}
 	if err != nil {
 		c.Header("WWW-Authenticate", `Bearer realm="hearth", error="invalid_token"`)
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized", "reason": "The token is invalid or expired, or belongs to another instance."})
 		return
 	}
 	caller := &auth.Caller{Instance: inst.ID, Subject: claims.Subject, Perms: perms}
-	c.Request = c.Request.WithContext(auth.WithCaller(c.Request.Context(), caller))
+	c.Request = c.Request.WithContext(auth.WithCaller(ctx, caller))
 	c.Next()
 }

@@ -79,6 +79,7 @@ type Runtime struct {
 
 	appServers appServers
 	nodes      nodeApps
+	streams    streams          // the long-lived requests of device and app tokens, to end with them
 	manifests  sync.Map         // tree hash → *manifest.Manifest: parsed once per installed version
 	files      *proxy.FileCache // small files of installed trees, shared by every instance
 }
