@@ -151,7 +151,7 @@ func (rt *Runtime) instanceOfLocalCall(r *http.Request) (*tenants.Instance, bool
 		host = r.Host
 	}
 	if net.ParseIP(strings.Trim(host, "[]")) == nil ||
-		(r.URL.Path != "/realtime" && r.URL.Path != "/data" && !strings.HasPrefix(r.URL.Path, "/data/")) {
+		(r.URL.Path != "/realtime" && r.URL.Path != "/search" && r.URL.Path != "/data" && !strings.HasPrefix(r.URL.Path, "/data/")) {
 		return nil, false
 	}
 	tok, ok := auth.Bearer(r.Header.Get("Authorization"))
