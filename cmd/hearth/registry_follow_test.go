@@ -1,29 +1,28 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hearth-cloud/hearth/internal/testsvc"
 	"github.com/hearth-cloud/hearth/registry/entry"
 )
 
 // startRegistry runs `hearth registry serve` on addr ("" for a free port) with dir as its data directory
 // until the test ends (or stop is called); it returns the address, the key and stop, which
 // fails the test unless the registry exits 0 within 15 s.
-func startRegistry(t *testing.T, addr, dir string, extra ...string) (key string, stdout, stderr *lockedBuffer, stop func()) {
+func startRegistry(t *testing.T, addr, dir string, extra ...string) (key string, stdout, stderr *testsvc.LockedBuffer, stop func()) {
 	t.Helper()
 	if addr == "" {
 		addr = freeAddr(t)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	out, errOut := &testsvc.LockedBuffer{}, &testsvc.LockedBuffer{}
 	args := append([]string{"registry", "serve", "--addr", addr, "--data-dir", dir, "--log-level", "warn"}, extra...)
 	go func() { done <- run(ctx, args, strings.NewReader(""), out, errOut) }()
 	stopped := false
@@ -59,57 +58,4 @@ func startRegistry(t *testing.T, addr, dir string, extra ...string) (key string,
 		t.Fatal(err)
 	}
 	return signer.Fingerprint(), out, errOut, stop
-}
-
-// lockedBuffer is a bytes.Buffer that a command writes while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func TestRegistryFollow(t *testing.T) {
-	peer := freeAddr(t)
-	peerKey, _, _, _ := startRegistry(t, peer, t.TempDir(), "--allow-private-git")
-	other, err := entry.GenerateSigner()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	follow := func(key string, extra ...string) (int, string, string) {
-		return cli(t, append([]string{"registry", "follow", "http://" + peer, "--key", key, "--data-dir", dir}, extra...)...)
-	}
-	if code, _, errOut := follow(other.Fingerprint(), "--allow-private-git"); code != 1 || !strings.Contains(errOut, "pinned") {
-		t.Errorf("follow with a key the peer does not publish: %d %q", code, errOut)
-	}
-	if code, _, errOut := follow(peerKey); code != 1 || !strings.Contains(errOut, "127.0.0.1") {
-		t.Errorf("follow of a loopback peer without --allow-private-git: %d %q", code, errOut)
-	}
-	if code, _, errOut := follow("rsa:nope"); code != 2 || !strings.Contains(errOut, "--key") {
-		t.Errorf("follow with a malformed key: %d %q", code, errOut)
-	}
-	code, out, errOut := follow(peerKey, "--allow-private-git")
-	if code != 0 || !strings.Contains(out, "Following "+peer) || !strings.Contains(out, "Mirrored 0 entries") {
-		t.Fatalf("follow: %d %q %q", code, out, errOut)
-	}
-	st, err := openRegistryStore(context.Background(), dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	peers, err := st.Peers(context.Background())
-	if err != nil || len(peers) != 1 || peers[0].Key != peerKey || peers[0].LastOK.IsZero() {
-		t.Errorf("recorded peers: %+v %v", peers, err)
-	}
 }

@@ -77,7 +77,7 @@ func Chromium(t testing.TB) context.Context {
 		}
 		t.Skipf("%v (skipped because $CI is not set)", err)
 	}
-	out := &lockedBuffer{}
+	out := &LockedBuffer{}
 	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(bin), chromedp.CombinedOutput(out)},
 		chromiumFlags...)
 	// The browser lives until the cleanup, not t.Context(), which ends

@@ -277,7 +277,7 @@ func startPostgreSQL(ctx context.Context) (*pgServer, error) {
 // startPgService starts cmd as startService does, keeping its SysProcAttr
 // (the user to run as).
 func startPgService(cmd *exec.Cmd) (*service, error) {
-	s := &service{cmd: cmd, out: &lockedBuffer{}, exited: make(chan struct{})}
+	s := &service{cmd: cmd, out: &LockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("testsvc: start %s: %w", cmd.Path, err)

@@ -36,19 +36,20 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// lockedBuffer collects a process's output for error messages.
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer safe to write from one goroutine while another reads it: a
+// process's output, or a command run in-process, read by the test.
+type LockedBuffer struct {
 	mu  sync.Mutex // guards buf
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
@@ -57,14 +58,14 @@ func (b *lockedBuffer) String() string {
 // service is a started process in its own process group.
 type service struct {
 	cmd    *exec.Cmd
-	out    *lockedBuffer
+	out    *LockedBuffer
 	exited chan struct{} // closed when the process has exited
 	once   sync.Once
 }
 
 // startService starts cmd in its own process group, collecting its output.
 func startService(cmd *exec.Cmd) (*service, error) {
-	s := &service{cmd: cmd, out: &lockedBuffer{}, exited: make(chan struct{})}
+	s := &service{cmd: cmd, out: &LockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
