@@ -59,3 +59,38 @@ func startRegistry(t *testing.T, addr, dir string, extra ...string) (key string,
 	}
 	return signer.Fingerprint(), out, errOut, stop
 }
+
+func TestRegistryFollow(t *testing.T) {
+	peer := freeAddr(t)
+	peerKey, _, _, _ := startRegistry(t, peer, t.TempDir(), "--allow-private-git")
+	other, err := entry.GenerateSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	follow := func(key string, extra ...string) (int, string, string) {
+		return cli(t, append([]string{"registry", "follow", "http://" + peer, "--key", key, "--data-dir", dir}, extra...)...)
+	}
+	if code, _, errOut := follow(other.Fingerprint(), "--allow-private-git"); code != 1 || !strings.Contains(errOut, "pinned") {
+		t.Errorf("follow with a key the peer does not publish: %d %q", code, errOut)
+	}
+	if code, _, errOut := follow(peerKey); code != 1 || !strings.Contains(errOut, "127.0.0.1") {
+		t.Errorf("follow of a loopback peer without --allow-private-git: %d %q", code, errOut)
+	}
+	if code, _, errOut := follow("rsa:nope"); code != 2 || !strings.Contains(errOut, "--key") {
+		t.Errorf("follow with a malformed key: %d %q", code, errOut)
+	}
+	code, out, errOut := follow(peerKey, "--allow-private-git")
+	if code != 0 || !strings.Contains(out, "Following "+peer) || !strings.Contains(out, "Mirrored 0 entries") {
+		t.Fatalf("follow: %d %q %q", code, out, errOut)
+	}
+	st, err := openRegistryStore(context.Background(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	peers, err := st.Peers(context.Background())
+	if err != nil || len(peers) != 1 || peers[0].Key != peerKey || peers[0].LastOK.IsZero() {
+		t.Errorf("recorded peers: %+v %v", peers, err)
+	}
+}
