@@ -116,7 +116,14 @@ func (t *socketTransport) exchange(req *http.Request, sc *sockConn, forwarded bo
 		stop()
 		return nil, err
 	}
-	resp, err := http.ReadResponse(sc.br, req)
+	var resp *http.Response
+	plain := false
+	if forwarded {
+		resp, plain = readPlainResponse(sc.br, req)
+	}
+	if !plain {
+		resp, err = http.ReadResponse(sc.br, req)
+	}
 	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
 		resp, err = http.ReadResponse(sc.br, req) // informational (100 Continue, 103 Early Hints): the answer follows
 	}
