@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"net/textproto"
+	"strings"
 	"time"
 )
 
@@ -63,11 +65,58 @@ func SetCookie(w http.ResponseWriter, r *http.Request, base, value string, maxAg
 
 // Cookie returns the value of the cookie base (with its prefix over TLS), or "".
 func Cookie(r *http.Request, base string) string {
+	if v, ok := cookieValue(r.Header["Cookie"], CookieName(r, base)); ok {
+		return v
+	}
 	c, err := r.Cookie(CookieName(r, base))
 	if err != nil {
 		return ""
 	}
 	return c.Value
+}
+
+// maxFastCookies bounds the cookies cookieValue reads; with more, net/http reads them (and
+// applies its own limit).
+const maxFastCookies = 64
+
+// cookieValue finds the cookie name in Cookie header lines as http.Request.Cookie does, without
+// its allocations: the first part "name=value" with a valid value, unquoted. It reports false
+// when it leaves the answer to net/http: too many cookies.
+func cookieValue(lines []string, name string) (string, bool) {
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxFastCookies {
+		return "", false
+	}
+	for _, line := range lines {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", true
+}
+
+// validCookieValue reports whether v holds only the bytes net/http accepts in a cookie value.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // RandomValue returns 32 random bytes, URL-safe base64.
