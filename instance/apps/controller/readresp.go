@@ -62,7 +62,9 @@ func parsePlainHead(head string, req *http.Request) (resp *http.Response, chunke
 	if code < 200 || code > 599 || code == http.StatusNoContent || code == http.StatusNotModified {
 		return nil, false, false
 	}
-	h := make(http.Header, strings.Count(rest, "\r\n"))
+	n := strings.Count(rest, "\r\n")
+	h := make(http.Header, n)
+	strs := make([]string, n) // the values of single headers, in one allocation
 	length := int64(-1)
 	for rest != "" {
 		line, rest, _ = strings.Cut(rest, "\r\n")
@@ -95,7 +97,12 @@ func parsePlainHead(head string, req *http.Request) (resp *http.Response, chunke
 		case "Trailer", "Pragma":
 			return nil, false, false
 		}
-		h[k] = append(h[k], v)
+		if vv, dup := h[k]; dup {
+			h[k] = append(vv, v)
+		} else {
+			strs[0] = v
+			h[k], strs = strs[:1:1], strs[1:]
+		}
 	}
 	if (length < 0) == !chunked || req.Method == http.MethodHead {
 		return nil, false, false
