@@ -31,9 +31,12 @@ type listener interface {
 
 // Service is the Data System of every instance of a runtime.
 type Service struct {
-	DBs        *store.DBs
-	Events     Publisher // nil: no events
-	MaxDocSize int64     // 0: DefaultMaxDocSize
+	DBs    *store.DBs
+	Events Publisher // nil: no events
+	// Written, when set, is told of every document written (local ones excepted), whether
+	// or not anyone listens to events: it must be cheap (the search indexer's Notify).
+	Written    func(instance, doctype string)
+	MaxDocSize int64 // 0: DefaultMaxDocSize
 	Log        *slog.Logger
 }
 

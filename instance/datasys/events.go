@@ -23,7 +23,11 @@ func (q *request) listened() bool {
 // publish announces a written revision. Local documents are private to their writer (replication
 // checkpoints) and announce nothing.
 func (q *request) publish(id, rev string, doc map[string]any) {
-	if !q.listened() || strings.HasPrefix(id, "_local/") {
+	if strings.HasPrefix(id, "_local/") {
+		return
+	}
+	q.written()
+	if !q.listened() {
 		return
 	}
 	verb := realtime.VerbUpdated
@@ -47,9 +51,19 @@ func (q *request) publish(id, rev string, doc map[string]any) {
 	}
 }
 
+// written tells Service.Written of a write of the request's doctype.
+func (q *request) written() {
+	if q.s.Written != nil {
+		q.s.Written(q.caller.Instance, q.t.doctype)
+	}
+}
+
 // publishCurrent announces a revision written without a body at hand (attachments).
 func (q *request) publishCurrent(db *kivik.DB, id, rev string) {
 	if !q.listened() {
+		if !strings.HasPrefix(id, "_local/") {
+			q.written()
+		}
 		return
 	}
 	var doc map[string]any

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/auth"
-	"github.com/hearth-cloud/hearth/instance/realtime"
 	"github.com/hearth-cloud/hearth/instance/search"
 	"github.com/hearth-cloud/hearth/instance/store"
 )
@@ -21,7 +20,7 @@ import (
 const localeDoc = "locale"
 
 // openSearch starts the full-text indexer under {data-dir}/search: every write of the Data
-// System wakes it through the events the Data System publishes.
+// System wakes it (Service.Written), without preparing an event nobody listens to.
 func (rt *Runtime) openSearch() error {
 	ix, err := search.New(search.Config{
 		Dir:     filepath.Join(rt.cfg.DataDir, "search"),
@@ -35,23 +34,8 @@ func (rt *Runtime) openSearch() error {
 		return fmt.Errorf("runtime: search: %w", err)
 	}
 	rt.search = ix
-	rt.data.Events = searchEvents{hub: rt.events, search: ix}
+	rt.data.Written = ix.Notify
 	return nil
-}
-
-// searchEvents tells the indexer of every write, and passes the event on to the hub when
-// anyone may listen. It has no Listening method: the Data System prepares every event.
-type searchEvents struct {
-	hub    *eventHub
-	search *search.Indexer
-}
-
-func (e searchEvents) Publish(ctx context.Context, instance string, ev realtime.Event) error {
-	e.search.Notify(instance, ev.Doctype)
-	if !e.hub.Listening(instance) {
-		return nil
-	}
-	return e.hub.Publish(ctx, instance, ev)
 }
 
 // searchFields merges the searchable fields the installed apps of an instance declare.
