@@ -13,16 +13,28 @@ import (
 // ctxPublisher is where authed keeps the request's publisher.
 const ctxPublisher = "hearth.publisher"
 
-func (s *Server) signup(c *gin.Context) error {
-	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-		Name     string `json:"name"`
-	}
+// credentials is the body of a sign-up or a token request.
+type credentials struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Name     string `json:"name"`
+}
+
+// readCredentials reads the body of a sign-up or a token request, throttled per address and email.
+func (s *Server) readCredentials(c *gin.Context) (*credentials, error) {
+	var in credentials
 	if err := bindJSON(c, &in); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.throttle(c, in.Email); err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+func (s *Server) signup(c *gin.Context) error {
+	in, err := s.readCredentials(c)
+	if err != nil {
 		return err
 	}
 	p, token, err := s.st.CreatePublisher(c.Request.Context(), in.Email, in.Password, in.Name)
@@ -37,15 +49,8 @@ func (s *Server) signup(c *gin.Context) error {
 }
 
 func (s *Server) createToken(c *gin.Context) error {
-	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-		Name     string `json:"name"`
-	}
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	if err := s.throttle(c, in.Email); err != nil {
+	in, err := s.readCredentials(c)
+	if err != nil {
 		return err
 	}
 	ctx := c.Request.Context()
