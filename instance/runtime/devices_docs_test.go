@@ -1,9 +1,6 @@
 package runtime_test
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -34,34 +31,12 @@ func TestDevicesDocExamples(t *testing.T) {
 		for _, k := range []string{"$CLIENT_ID", "$CODE", "$VERIFIER", "$TOKEN", "$OLD_REFRESH", "$REFRESH"} {
 			head, body = strings.ReplaceAll(head, k, vars[k]), strings.ReplaceAll(body, k, vars[k])
 		}
-		lines := strings.Split(strings.TrimSpace(head), "\n")
-		method, path, _ := strings.Cut(lines[0], " ")
-		req, err := http.NewRequest(method, "http://alice.example"+path, strings.NewReader(strings.TrimSpace(body)))
-		if err != nil {
-			t.Fatalf("%s: %v", lines[0], err)
+		x := sendExample(t, h, "http://alice.example", "", head, strings.TrimSpace(body), ex.response)
+		m, _ := x.want.(map[string]any)
+		if (x.status >= 400) != (m["error"] != nil) || !matches(x.want, x.got) {
+			t.Errorf("%s\n got %d %s\nwant %s", x.title, x.status, x.raw, ex.response)
 		}
-		for _, hl := range lines[1:] {
-			k, v, _ := strings.Cut(hl, ": ")
-			req.Header.Set(k, v)
-		}
-		resp, err := h.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var got, want any
-		if err := json.Unmarshal(raw, &got); err != nil {
-			t.Fatalf("%s: response is not JSON: %s", lines[0], raw)
-		}
-		if err := json.Unmarshal([]byte(ex.response), &want); err != nil {
-			t.Fatalf("%s: the documented response is not JSON: %v", lines[0], err)
-		}
-		m, _ := want.(map[string]any)
-		if (resp.StatusCode >= 400) != (m["error"] != nil) || !matches(want, got) {
-			t.Errorf("%s\n got %d %s\nwant %s", lines[0], resp.StatusCode, raw, ex.response)
-		}
-		if g, ok := got.(map[string]any); ok {
+		if g, ok := x.got.(map[string]any); ok {
 			if id, ok := g["client_id"].(string); ok {
 				vars["$CLIENT_ID"] = id
 			}

@@ -92,42 +92,61 @@ func TestDocsExamples(t *testing.T) {
 	lastRev := ""
 	for _, ex := range examples {
 		head, body, _ := strings.Cut(ex.request, "\n\n")
-		lines := strings.Split(strings.TrimSpace(head), "\n")
-		method, path, _ := strings.Cut(lines[0], " ")
 		body = strings.ReplaceAll(body, "$REV", lastRev)
-		req, err := http.NewRequest(method, "http://docs.test"+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatalf("%s: %v", lines[0], err)
-		}
-		for _, hl := range lines[1:] {
-			k, v, _ := strings.Cut(hl, ": ")
-			req.Header.Set(k, v)
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := h.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var got, want any
-		if err := json.Unmarshal(raw, &got); err != nil {
-			t.Fatalf("%s: response is not JSON: %s", lines[0], raw)
-		}
-		if err := json.Unmarshal([]byte(ex.response), &want); err != nil {
-			t.Fatalf("%s: the documented response is not JSON: %v", lines[0], err)
-		}
+		x := sendExample(t, h, "http://docs.test", tok, head, body, ex.response)
 		wantErr := false
-		if m, ok := want.(map[string]any); ok && m["error"] != nil {
+		if m, ok := x.want.(map[string]any); ok && m["error"] != nil {
 			wantErr = true
 		}
-		if (resp.StatusCode >= 400) != wantErr || !matches(want, got) {
-			t.Errorf("%s\n got %d %s\nwant %s", lines[0], resp.StatusCode, raw, ex.response)
+		if (x.status >= 400) != wantErr || !matches(x.want, x.got) {
+			t.Errorf("%s\n got %d %s\nwant %s", x.title, x.status, x.raw, ex.response)
 		}
-		if m, ok := got.(map[string]any); ok {
+		if m, ok := x.got.(map[string]any); ok {
 			if rev, ok := m["rev"].(string); ok {
 				lastRev = rev
 			}
 		}
 	}
+}
+
+// sent is a documented request sent, and its answer.
+type sent struct {
+	title     string // the request line, for messages
+	status    int
+	raw       []byte
+	got, want any // the answer's JSON and the documented response's
+}
+
+// sendExample sends a documented request (its request line and header lines in head) with body to
+// base, with a bearer token unless token is "", and decodes the answer and the documented
+// response; either not being JSON fails the test.
+func sendExample(t *testing.T, h *harness, base, token, head, body, response string) sent {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(head), "\n")
+	method, path, _ := strings.Cut(lines[0], " ")
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("%s: %v", lines[0], err)
+	}
+	for _, hl := range lines[1:] {
+		k, v, _ := strings.Cut(hl, ": ")
+		req.Header.Set(k, v)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	x := sent{title: lines[0], status: resp.StatusCode, raw: raw}
+	if err := json.Unmarshal(raw, &x.got); err != nil {
+		t.Fatalf("%s: response is not JSON: %s", lines[0], raw)
+	}
+	if err := json.Unmarshal([]byte(response), &x.want); err != nil {
+		t.Fatalf("%s: the documented response is not JSON: %v", lines[0], err)
+	}
+	return x
 }
