@@ -28,6 +28,7 @@ type config struct {
 	instances  int           // instances added through the admin API
 	settle     time.Duration // pause before reading the memory
 	wrk        wrkShape      // load of the app-serving phases
+	rounds     int           // interleaved rounds of wrk runs in the static and nodeproxy phases
 	fixture    string        // static app installed by the app-serving phases
 	appInsts   int           // instances with the app in apps1000
 	nodeApp    string        // node app proxied by the nodeproxy phase
@@ -58,12 +59,13 @@ func parseConfig(args []string) (config, error) {
 	fs.DurationVar(&c.settle, "settle", 3*time.Second, "pause before reading the runtime's memory")
 	fs.IntVar(&c.wrk.threads, "wrk-threads", 2, "wrk threads in the app-serving phases")
 	fs.IntVar(&c.wrk.conns, "wrk-conns", 32, "wrk connections in the app-serving phases")
-	fs.DurationVar(&c.wrk.duration, "wrk-duration", 10*time.Second, "measured time of each wrk run (whole seconds)")
+	fs.DurationVar(&c.wrk.duration, "wrk-duration", 10*time.Second, "measured time of each wrk run (whole seconds); static and nodeproxy run one per server and round")
+	fs.IntVar(&c.rounds, "rounds", 3, "rounds of the static and nodeproxy phases: each measures every server once, in rotated order; the table gives medians")
 	fs.StringVar(&c.fixture, "app", "testdata/apps/static-notes", "static app installed by the static and apps1000 phases")
 	fs.IntVar(&c.appInsts, "app-instances", 1000, "instances that install the static app in apps1000")
 	fs.StringVar(&c.nodeApp, "node-app", "testdata/apps/node-hello", "node app proxied by the nodeproxy phase (answers GET /healthz)")
 	fs.IntVar(&c.coldStarts, "cold-starts", 5, "fresh instances whose stopped app's first request nodeproxy times")
-	fs.StringVar(&c.profile, "profile", "", "write hearth's CPU profile during nodeproxy's wrk load to this file, and during the static phase's to this file + .static")
+	fs.StringVar(&c.profile, "profile", "", "write hearth's CPU profile during its first round of nodeproxy's wrk load to this file, and of the static phase's to this file + .static")
 	fs.StringVar(&c.nginxProcs, "nginx-workers", "auto", "nginx worker_processes (auto: one per CPU)")
 	fs.StringVar(&only, "only", strings.Join(phases, ","), "phases to run, comma-separated")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (data and logs)")
@@ -97,6 +99,7 @@ func (c *config) applyQuick(set map[string]bool) {
 	pick("instances", func() { c.instances = 500 })
 	pick("settle", func() { c.settle = time.Second })
 	pick("wrk-duration", func() { c.wrk.duration = 2 * time.Second })
+	pick("rounds", func() { c.rounds = 1 })
 	pick("app-instances", func() { c.appInsts = 50 })
 	pick("cold-starts", func() { c.coldStarts = 2 })
 }
@@ -108,8 +111,8 @@ func (c *config) validate() error {
 		}
 	}
 	if c.clients < 1 || c.docs < 10 || c.queries < 1 || c.rtEvents < 1 || c.instances < 1 ||
-		c.appInsts < 1 || c.coldStarts < 1 || c.wrk.threads < 1 || c.wrk.conns < c.wrk.threads || c.wrk.duration < time.Second {
-		return fmt.Errorf("%w: -clients, -queries, -rt-events, -instances, -app-instances, -cold-starts, -wrk-threads must be ≥ 1, "+
+		c.appInsts < 1 || c.coldStarts < 1 || c.rounds < 1 || c.wrk.threads < 1 || c.wrk.conns < c.wrk.threads || c.wrk.duration < time.Second {
+		return fmt.Errorf("%w: -clients, -queries, -rt-events, -instances, -app-instances, -cold-starts, -rounds, -wrk-threads must be ≥ 1, "+
 			"-docs ≥ 10, -wrk-conns ≥ -wrk-threads, -wrk-duration ≥ 1s", errConfig)
 	}
 	paths := []*string{&c.hearth, &c.fixture, &c.nodeApp}

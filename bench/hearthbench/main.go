@@ -91,8 +91,12 @@ func run(ctx context.Context, cfg config, out, logw io.Writer) error {
 		}
 	}
 	b.rep.remark("load average at end: %s (the servers and this client share these CPUs)", loadAvg())
-	fmt.Fprintf(out, "\nHearth benchmarks (%s, %d clients, %v measured after %v warm-up, %d docs)\n\n",
-		time.Since(start).Round(time.Second), cfg.clients, cfg.win.measure, cfg.win.warmup, cfg.docs)
+	var rounds string
+	if cfg.runs("static") || cfg.runs("nodeproxy") {
+		rounds = "; " + roundsNote(cfg.rounds)
+	}
+	fmt.Fprintf(out, "\nHearth benchmarks (%s, %d clients, %v measured after %v warm-up, %d docs%s)\n\n",
+		time.Since(start).Round(time.Second), cfg.clients, cfg.win.measure, cfg.win.warmup, cfg.docs, rounds)
 	b.rep.print(out)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("hearthbench: stopped early: %w", err)

@@ -56,8 +56,12 @@ func (b *bench) profileDuring(ctx context.Context, h *appHearth, shape wrkShape,
 			b.rep.problemOf("hearth", phase+": CPU profile", err)
 			return
 		}
-		b.rep.remark("%s: hearth's CPU profile over the %d s of its measured wrk load is in %s "+
-			"(go tool pprof -top %s %s)", phase, secs, file, b.cfg.hearth, file)
+		which := "its"
+		if b.cfg.rounds > 1 {
+			which = "its first round's"
+		}
+		b.rep.remark("%s: hearth's CPU profile over the %d s of %s measured wrk load is in %s "+
+			"(go tool pprof -top %s %s)", phase, secs, which, file, b.cfg.hearth, file)
 	}
 }
 

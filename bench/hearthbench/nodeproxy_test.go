@@ -127,11 +127,11 @@ func TestParseConfigNodeProxy(t *testing.T) {
 }
 
 func TestAddedRow(t *testing.T) {
-	r := addedRow("p50", [numCols]figure{val(0.35), {note: "n/a"}, val(0.10)})
+	r := addedRow("p50", &series{{val(0.35)}, {{note: "n/a"}}, {val(0.10)}})
 	if r.ratio != "a − c +0.25 ms" || r.pass != "PASS" {
 		t.Errorf("got %q %q", r.ratio, r.pass)
 	}
-	r = addedRow("p50", [numCols]figure{val(1.5), {note: "n/a"}, val(1.0)})
+	r = addedRow("p50", &series{{val(1.5)}, {{note: "n/a"}}, {val(1.0)}})
 	if r.pass != "FAIL" {
 		t.Errorf("0.5 ms added passes: %q", r.pass)
 	}

@@ -20,21 +20,28 @@ const (
 
 // nodeProxyResult is what the nodeproxy phase measured.
 type nodeProxyResult struct {
-	loaded   wrkCells // the phases' wrk load
-	cpu      nodeCPU  // under that load
-	unloaded wrkCells // one connection, one thread
-	coldP50  figure   // first byte from a stopped app, ms: median over the fresh instances
-	coldMax  figure   // and the slowest
+	loaded   wrkRounds // the phases' wrk load, with the CPU time of the proxy and of the app
+	unloaded wrkRounds // one connection, one thread
+	coldP50  figure    // first byte from a stopped app, ms: median over the fresh instances
+	coldMax  figure    // and the slowest
 }
 
-// nodeCPU is the CPU time per request, in µs, of the proxy and of the app behind it.
-type nodeCPU struct{ proxy, app [numCols]figure }
+// The process groups whose CPU time per request the loaded rounds record (wrkRounds.cpu).
+const (
+	cpuProxy = iota // hearth, or nginx's master and workers; none for direct
+	cpuApp          // the node app
+	numNodeCPU
+)
 
-// setAll puts f in column col of every wrk figure.
+// newNodeProxyResult returns a result without figures.
+func newNodeProxyResult() nodeProxyResult {
+	return nodeProxyResult{loaded: newWrkRounds(numNodeCPU), unloaded: newWrkRounds(0)}
+}
+
+// setAll makes f the only figure of column col, for a server that is not measured.
 func (r *nodeProxyResult) setAll(col int, f figure) {
 	r.loaded.setAll(col, f)
 	r.unloaded.setAll(col, f)
-	r.cpu.proxy[col], r.cpu.app[col] = f, f
 }
 
 // phaseNodeProxy proxies a node app's requests through hearth and through nginx (to the same
@@ -42,21 +49,27 @@ func (r *nodeProxyResult) setAll(col int, f figure) {
 func (b *bench) phaseNodeProxy(ctx context.Context) {
 	r := b.nodeProxy(ctx)
 	loaded, one := b.cfg.wrk, wrkShape{threads: 1, conns: 1, duration: b.cfg.wrk.duration}
-	rate := row{heads: &serveCols, verb: "%.0f", cells: r.loaded.rate, target: fmt.Sprintf("a ≥ %g× c", nodeRatio),
+	cells := r.loaded.rate.cells()
+	rate := row{heads: &serveCols, verb: "%.0f", cells: cells, target: fmt.Sprintf("a ≥ %g× c", nodeRatio),
 		metric: fmt.Sprintf("nodeproxy GET %s, %v (req/s)", nodeHealthPath, loaded)}
-	if x, ok := ratio(r.loaded.rate[colHearth], r.loaded.rate[colNginx]); ok {
-		rate.ratio = "a/c " + times(x)
-		rate.pass = verdict(x >= nodeRatio && !r.loaded.rate[colHearth].bad)
+	per, x := r.loaded.rate.byRound(colHearth, colNginx, div)
+	if x.ok {
+		rate.ratio = "a/c " + times(x.v)
+		rate.pass = verdict(x.v >= nodeRatio && !cells[colHearth].bad)
 	}
-	p50 := addedRow("  latency p50 under that load (ms)", r.loaded.p50)
-	p99 := row{heads: &serveCols, metric: "  latency p99 under that load (ms)", verb: "%.2f", cells: r.loaded.p99}
-	cpuProxy := row{heads: &serveCols, metric: "  CPU per request under that load: the proxy (µs)", verb: "%.1f", cells: r.cpu.proxy}
-	cpuApp := row{heads: &serveCols, metric: "  CPU per request under that load: the app (µs)", verb: "%.1f", cells: r.cpu.app}
-	if x, ok := ratio(r.cpu.proxy[colHearth], r.cpu.proxy[colNginx]); ok {
-		cpuProxy.ratio = "a/c " + times(x)
+	b.remarkByRound("nodeproxy: hearth/nginx req/s", per, x, times)
+	p50 := addedRow("  latency p50 under that load (ms)", &r.loaded.p50)
+	b.remarkAdded("p50 under load", &r.loaded.p50)
+	p99 := row{heads: &serveCols, metric: "  latency p99 under that load (ms)", verb: "%.2f", cells: r.loaded.p99.cells()}
+	proxy, app := &r.loaded.cpu[cpuProxy], &r.loaded.cpu[cpuApp]
+	proxyRow := row{heads: &serveCols, metric: "  CPU per request under that load: the proxy (µs)", verb: "%.1f", cells: proxy.cells()}
+	appRow := row{heads: &serveCols, metric: "  CPU per request under that load: the app (µs)", verb: "%.1f", cells: app.cells()}
+	if _, x := proxy.byRound(colHearth, colNginx, div); x.ok {
+		proxyRow.ratio = "a/c " + times(x.v)
 	}
-	idle := addedRow(fmt.Sprintf("  latency p50 unloaded, %v (ms)", one), r.unloaded.p50)
-	idleRate := row{heads: &serveCols, metric: "  rate unloaded, one connection (req/s)", verb: "%.0f", cells: r.unloaded.rate}
+	idle := addedRow(fmt.Sprintf("  latency p50 unloaded, %v (ms)", one), &r.unloaded.p50)
+	b.remarkAdded("p50 unloaded", &r.unloaded.p50)
+	idleRate := row{heads: &serveCols, metric: "  rate unloaded, one connection (req/s)", verb: "%.0f", cells: r.unloaded.rate.cells()}
 	na := figure{note: "n/a"}
 	k := b.cfg.coldStarts
 	coldTarget := fmt.Sprintf("a < %d ms", nodeColdMs)
@@ -65,25 +78,31 @@ func (b *bench) phaseNodeProxy(ctx context.Context) {
 	withTarget(&cold, coldTarget, func(a float64) bool { return a < nodeColdMs })
 	coldMax := row{heads: &serveCols, verb: "%.0f", cells: [numCols]figure{r.coldMax, na, na}, metric: "  slowest (ms)"}
 	withTarget(&coldMax, coldTarget, func(a float64) bool { return a < nodeColdMs })
-	b.rep.rows = append(b.rep.rows, rate, p50, p99, cpuProxy, cpuApp, idle, idleRate, cold, coldMax)
+	b.rep.rows = append(b.rep.rows, rate, p50, p99, proxyRow, appRow, idle, idleRate, cold, coldMax)
 }
 
-// addedRow is a latency row whose target is the latency hearth adds to nginx's.
-func addedRow(metric string, cells [numCols]figure) row {
+// addedRow is a latency row whose target is the latency hearth adds to nginx's: the median
+// over the rounds of each round's difference a − c.
+func addedRow(metric string, s *series) row {
+	cells := s.cells()
 	r := row{heads: &serveCols, metric: metric, verb: "%.2f", cells: cells,
 		target: fmt.Sprintf("a − c < %g ms", nodeAddedMs)}
-	a, c := cells[colHearth], cells[colNginx]
-	if a.ok && c.ok {
-		d := a.v - c.v
-		r.ratio = fmt.Sprintf("a − c %+.2f ms", d)
-		r.pass = verdict(d < nodeAddedMs && !a.bad && !c.bad)
+	if _, d := s.byRound(colHearth, colNginx, sub); d.ok {
+		r.ratio = "a − c " + addedMs(d.v)
+		r.pass = verdict(d.v < nodeAddedMs && !cells[colHearth].bad && !cells[colNginx].bad)
 	}
 	return r
 }
 
+// remarkAdded notes under the table the latency hearth added to nginx's in each round.
+func (b *bench) remarkAdded(what string, s *series) {
+	per, d := s.byRound(colHearth, colNginx, sub)
+	b.remarkByRound("nodeproxy: hearth − nginx latency "+what, per, d, addedMs)
+}
+
 // nodeProxy runs the phase on a fresh hearth.
 func (b *bench) nodeProxy(ctx context.Context) nodeProxyResult {
-	var r nodeProxyResult
+	r := newNodeProxyResult()
 	fail := func(col int, who, metric string, err error) nodeProxyResult {
 		f := b.rep.problemOf(who, "nodeproxy: "+metric, err)
 		r.setAll(col, f)
@@ -143,8 +162,8 @@ func (b *bench) nodeProxy(ctx context.Context) nodeProxyResult {
 		"app's own server alone on 127.0.0.1 TCP; the same Host and Cookie headers go to all three",
 		app.host, nodeHealthPath, sock, m.Slug, b.cfg.nginxProcs)
 	one := wrkShape{threads: 1, conns: 1, duration: b.cfg.wrk.duration}
-	b.measureNode(ctx, app, servers, b.cfg.wrk, &r.loaded, &r.cpu, h)
-	b.measureNode(ctx, app, servers, one, &r.unloaded, nil, nil)
+	b.measureNode(ctx, app, servers, b.cfg.wrk, &r.loaded, h)
+	b.measureNode(ctx, app, servers, one, &r.unloaded, nil)
 	r.coldP50, r.coldMax = b.coldStarts(ctx, h, repo, m.Slug)
 	return r
 }
@@ -158,38 +177,33 @@ type nodeServer struct {
 	proxy, app int
 }
 
-// measureNode checks that each server answers the app's health check, then loads it with wrk
-// in the given shape, one after the other. With cpu, it records the CPU time per request of
-// the proxy and of the app; with prof, hearth's CPU profile is taken during its load when
-// -profile asks for it.
+// measureNode checks that each server answers the app's health check, then loads them with
+// wrk in the given shape, in rounds. When w records CPU time (the loaded shape), it records the
+// proxy's and the app's, and notes the answers' sizes; with prof, hearth's CPU profile is taken
+// during its first round when -profile asks for it.
 func (b *bench) measureNode(ctx context.Context, app *nodeApp, servers []nodeServer, shape wrkShape,
-	cells *wrkCells, cpu *nodeCPU, prof *appHearth) {
+	w *wrkRounds, prof *appHearth) {
 	var size []string
+	var measured []roundServer
 	for _, s := range servers {
 		resp, body, err := app.check(ctx, s.base)
 		if err != nil {
-			cells.setAll(s.col, b.rep.problemOf(s.who, "nodeproxy: GET "+nodeHealthPath, err))
+			w.setAll(s.col, b.rep.problemOf(s.who, "nodeproxy: GET "+nodeHealthPath, err))
 			continue
 		}
 		size = append(size, fmt.Sprintf("%s %s", s.who, respSize(resp, body)))
-		load := wrkLoad{url: s.base + nodeHealthPath, host: app.host, headers: []string{app.cookieHeader()}, shape: shape}
-		if f, ok := b.wrkWarm(ctx, s.who, load); !ok {
-			cells.setAll(s.col, f)
-			continue
+		rs := roundServer{col: s.col, who: s.who,
+			load: wrkLoad{url: s.base + nodeHealthPath, host: app.host, headers: []string{app.cookieHeader()}, shape: shape}}
+		if len(w.cpu) == numNodeCPU {
+			rs.cpu = []int{cpuProxy: s.proxy, cpuApp: s.app}
 		}
-		proxyCPU, appCPU := startCPU(s.proxy), startCPU(s.app)
-		done := func() {}
 		if prof != nil && s.col == colHearth && b.cfg.profile != "" {
-			done = b.profileDuring(ctx, prof, shape, "nodeproxy", b.cfg.profile)
+			rs.profile = func() func() { return b.profileDuring(ctx, prof, shape, "nodeproxy", b.cfg.profile) }
 		}
-		res, err := runWrk(ctx, load)
-		if cpu != nil {
-			cpu.proxy[s.col], cpu.app[s.col] = proxyCPU.perRequest(res.requests), appCPU.perRequest(res.requests)
-		}
-		done()
-		cells.rate[s.col], cells.p50[s.col], cells.p99[s.col] = b.wrkFigures(s.who, load, res, err)
+		measured = append(measured, rs)
 	}
-	if cpu != nil {
+	b.measureRounds(ctx, measured, w)
+	if len(w.cpu) > 0 {
 		b.rep.remark("nodeproxy: GET %s answers %s (head+body)", nodeHealthPath, strings.Join(size, ", "))
 	}
 }

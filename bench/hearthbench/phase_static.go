@@ -21,18 +21,6 @@ const (
 // staticRatio is the target of the static phase: hearth's rate as a share of nginx's.
 const staticRatio = 0.7
 
-// staticCells is what the static phase measured of one path.
-type staticCells struct {
-	wrkCells
-	cpu [numCols]figure // CPU time per request of the server, µs
-}
-
-// setAll puts f in column col of every figure.
-func (c *staticCells) setAll(col int, f figure) {
-	c.wrkCells.setAll(col, f)
-	c.cpu[col] = f
-}
-
 // staticPath is one request the static phase measures.
 type staticPath struct {
 	path   string
@@ -50,35 +38,40 @@ var staticPaths = []staticPath{
 func (b *bench) phaseStatic(ctx context.Context) {
 	cells := b.static(ctx)
 	for i, p := range staticPaths {
-		c := cells[i]
-		r := row{heads: &serveCols, verb: "%.0f", cells: c.rate,
+		w := &cells[i]
+		rate := w.rate.cells()
+		r := row{heads: &serveCols, verb: "%.0f", cells: rate,
 			metric: fmt.Sprintf("static %s%s, %v (req/s)", p.path, p.what, b.cfg.wrk)}
-		if x, ok := ratio(c.rate[colHearth], c.rate[colNginx]); ok {
-			r.ratio = "a/c " + times(x)
+		per, x := w.rate.byRound(colHearth, colNginx, div)
+		if x.ok {
+			r.ratio = "a/c " + times(x.v)
 			if p.target {
-				r.pass = verdict(x >= staticRatio && !c.rate[colHearth].bad)
+				r.pass = verdict(x.v >= staticRatio && !rate[colHearth].bad)
 			}
 		}
 		if p.target {
 			r.target = fmt.Sprintf("a ≥ %g× c", staticRatio)
 		}
-		cpu := row{heads: &serveCols, metric: "  CPU per request of the server (µs)", verb: "%.1f", cells: c.cpu}
-		if x, ok := ratio(c.cpu[colHearth], c.cpu[colNginx]); ok {
-			cpu.ratio = "a/c " + times(x)
+		b.remarkByRound(fmt.Sprintf("static %s: hearth/nginx req/s", p.path), per, x, times)
+		cpu := row{heads: &serveCols, metric: "  CPU per request of the server (µs)", verb: "%.1f", cells: w.cpu[0].cells()}
+		if _, x := w.cpu[0].byRound(colHearth, colNginx, div); x.ok {
+			cpu.ratio = "a/c " + times(x.v)
 		}
 		b.rep.rows = append(b.rep.rows, r,
-			row{heads: &serveCols, metric: "  latency p50 (ms)", verb: "%.2f", cells: c.p50},
-			row{heads: &serveCols, metric: "  latency p99 (ms)", verb: "%.2f", cells: c.p99}, cpu)
+			row{heads: &serveCols, metric: "  latency p50 (ms)", verb: "%.2f", cells: w.p50.cells()},
+			row{heads: &serveCols, metric: "  latency p99 (ms)", verb: "%.2f", cells: w.p99.cells()}, cpu)
 	}
 }
 
-// static runs the phase.
-func (b *bench) static(ctx context.Context) []staticCells {
-	cells := make([]staticCells, len(staticPaths))
+// static runs the phase; each path's figures record the CPU time of one process group, the
+// server's.
+func (b *bench) static(ctx context.Context) []wrkRounds {
+	cells := make([]wrkRounds, len(staticPaths))
 	for i := range cells {
+		cells[i] = newWrkRounds(1)
 		cells[i].setAll(colDirect, figure{note: "n/a"})
 	}
-	fail := func(col int, who, metric string, err error) []staticCells {
+	fail := func(col int, who, metric string, err error) []wrkRounds {
 		f := b.rep.problemOf(who, metric, err)
 		for i := range cells {
 			cells[i].setAll(col, f)
@@ -134,6 +127,7 @@ func (b *bench) static(ctx context.Context) []staticCells {
 	}{{colHearth, "hearth", h.public, h.proc.cmd.Process.Pid}, {colNginx, "nginx", nginx, nginxGroup}}
 	for i, p := range staticPaths {
 		var size []string
+		var measured []roundServer
 		for _, s := range servers {
 			if s.base == "" {
 				continue
@@ -148,21 +142,16 @@ func (b *bench) static(ctx context.Context) []staticCells {
 				continue
 			}
 			size = append(size, fmt.Sprintf("%s %s", s.who, respSize(resp, body)))
-			cells[i].cpu[s.col] = figure{note: "-"}
-			load := wrkLoad{url: s.base + p.path, host: host, shape: b.cfg.wrk}
-			if f, ok := b.wrkWarm(ctx, s.who, load); !ok {
-				cells[i].setAll(s.col, f)
-				continue
-			}
-			meter, done := startCPU(s.group), func() {}
+			rs := roundServer{col: s.col, who: s.who, cpu: []int{s.group},
+				load: wrkLoad{url: s.base + p.path, host: host, shape: b.cfg.wrk}}
 			if s.col == colHearth && p.target && b.cfg.profile != "" {
-				done = b.profileDuring(ctx, h, load.shape, "static", b.cfg.profile+".static")
+				rs.profile = func() func() {
+					return b.profileDuring(ctx, h, rs.load.shape, "static", b.cfg.profile+".static")
+				}
 			}
-			res, err := runWrk(ctx, load)
-			cells[i].cpu[s.col] = meter.perRequest(res.requests)
-			done()
-			cells[i].rate[s.col], cells[i].p50[s.col], cells[i].p99[s.col] = b.wrkFigures(s.who, load, res, err)
+			measured = append(measured, rs)
 		}
+		b.measureRounds(ctx, measured, &cells[i])
 		b.rep.remark("static: GET %s answers %s (head+body)", p.path, strings.Join(size, ", "))
 	}
 	b.rep.remark("static: hearth serves the app at http://%s%s (instance %s); nginx (worker_processes %s) serves "+

@@ -156,12 +156,6 @@ func parseWrk(out string) (wrkResult, error) {
 	return r, nil
 }
 
-// wrkCells are the figures of one wrk measurement in each column.
-type wrkCells struct{ rate, p50, p99 [numCols]figure }
-
-// setAll puts f in column col of every figure.
-func (w *wrkCells) setAll(col int, f figure) { w.rate[col], w.p50[col], w.p99[col] = f, f, f }
-
 // wrkMeasure warms a URL up with wrk, then measures it with the phases' load.
 func (b *bench) wrkMeasure(ctx context.Context, who, url, host string) (rate, p50, p99 figure) {
 	return b.wrkMeasureLoad(ctx, who, wrkLoad{url: url, host: host, shape: b.cfg.wrk})
