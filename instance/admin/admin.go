@@ -70,9 +70,10 @@ type Instances interface {
 	SetState(ctx context.Context, domain, state string) (*tenants.Instance, error)
 }
 
-// DataRemover destroys every database of an instance.
+// DataRemover destroys everything an instance had on the runtime: its apps' processes, homes
+// and users, its databases and its search index.
 type DataRemover interface {
-	DestroyInstanceData(ctx context.Context, instanceID string) error
+	DestroyInstanceData(ctx context.Context, inst *tenants.Instance) error
 }
 
 // Server serves the admin API.

@@ -89,7 +89,7 @@ func (s *Server) removeInstance(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Data.DestroyInstanceData(c.Request.Context(), inst.ID); err != nil {
+	if err := s.Data.DestroyInstanceData(c.Request.Context(), inst); err != nil {
 		return fmt.Errorf("instance %s removed but its data was not all destroyed: %w", inst.Domain, err)
 	}
 	c.JSON(http.StatusOK, gin.H{"ok": true, "domain": inst.Domain})

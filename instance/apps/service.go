@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/hearth-cloud/hearth/internal/expiring"
 	"github.com/hearth-cloud/hearth/registry/client"
 	"github.com/hearth-cloud/hearth/registry/gitsource"
@@ -36,6 +38,8 @@ type Service struct {
 	clients  map[string]*client.Client // guarded by mu: Registry.String() → its client
 	statuses expiring.Map[*RegistryStatus]
 	checks   expiring.Map[string] // registries whose well-known key was checked → their name
+	// treeFetches coalesces the fetches of a tree missing on this node (TreeDir).
+	treeFetches singleflight.Group
 }
 
 type pendingPlan struct {

@@ -227,7 +227,7 @@ func (h *Home) appIcon(q *req) error {
 		q.c.Redirect(http.StatusFound, "/assets/hearth.svg")
 		return nil
 	}
-	data, err := h.readTreeFile(in, m.Icon)
+	data, err := h.readTreeFile(q.ctx(), in, m.Icon)
 	if err != nil {
 		h.cfg.Log.Debug("home: app icon", "app", in.Slug, "err", err)
 		q.c.Redirect(http.StatusFound, "/assets/hearth.svg")
@@ -242,8 +242,8 @@ func (h *Home) appIcon(q *req) error {
 }
 
 // readTreeFile reads one small file of an installed tree, confined to it.
-func (h *Home) readTreeFile(in *apps.Installed, name string) ([]byte, error) {
-	dir, err := h.cfg.Apps.Trees.Path(in.Tree)
+func (h *Home) readTreeFile(ctx context.Context, in *apps.Installed, name string) ([]byte, error) {
+	dir, err := h.cfg.Apps.TreeDir(ctx, in)
 	if err != nil {
 		return nil, err
 	}

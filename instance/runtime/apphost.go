@@ -67,7 +67,7 @@ func (rt *Runtime) serveApp(w http.ResponseWriter, r *http.Request) bool {
 		rt.serveNode(w, r, inst, in, m)
 		return true
 	}
-	h, err := rt.staticFor(inst, in, m, scheme(r))
+	h, err := rt.staticFor(r.Context(), inst, in, m, scheme(r))
 	if err != nil {
 		rt.log.Error("runtime: serve app", "app", ah.Slug, "instance", inst.Domain, "err", err)
 		jsonError(w, http.StatusServiceUnavailable, "unavailable", "The app's files are not available on this node.")
@@ -82,14 +82,25 @@ var clientScript = proxy.ClientScript()
 
 // staticFor returns the server of the installed version of a static app, built (and its
 // manifest read) once per version.
-func (rt *Runtime) staticFor(inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest, scheme string) (*proxy.Static, error) {
+func (rt *Runtime) staticFor(ctx context.Context, inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest, scheme string) (*proxy.Static, error) {
 	key := scheme + "://" + inst.ID + "/" + in.Slug
+	rt.appServers.mu.Lock()
+	s, ok := rt.appServers.byID[key]
+	rt.appServers.mu.Unlock()
+	if ok && s.tree == in.Tree {
+		return s.static, nil
+	}
+	// Outside the lock: on a node that lacks the tree, this fetches it.
+	dir, err := rt.apps.TreeDir(ctx, in)
+	if err != nil {
+		return nil, err
+	}
 	rt.appServers.mu.Lock()
 	defer rt.appServers.mu.Unlock()
 	if s, ok := rt.appServers.byID[key]; ok && s.tree == in.Tree {
 		return s.static, nil
 	}
-	dir, root, err := rt.treeRoot(in.Tree)
+	root, err := rt.treeRoot(in.Tree, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -176,25 +187,21 @@ func (rt *Runtime) installedApp(ctx context.Context, inst *tenants.Instance, slu
 	return in, nil
 }
 
-// treeRoot opens an installed tree once for every instance that serves it (trees never
-// change, so one descriptor serves them all).
-func (rt *Runtime) treeRoot(tree string) (string, *os.Root, error) {
-	dir, err := rt.apps.Trees.Path(tree)
-	if err != nil {
-		return "", nil, err
-	}
+// treeRoot opens the installed tree in dir once for every instance that serves it (trees
+// never change, so one descriptor serves them all).
+func (rt *Runtime) treeRoot(tree, dir string) (*os.Root, error) {
 	if r, ok := rt.appServers.roots[tree]; ok { // callers hold appServers.mu
-		return dir, r, nil
+		return r, nil
 	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if rt.appServers.roots == nil {
 		rt.appServers.roots = map[string]*os.Root{}
 	}
 	rt.appServers.roots[tree] = r
-	return dir, r, nil
+	return r, nil
 }
 
 // dropAppServers closes the static servers of an app (of every scheme) and forgets its record.

@@ -20,6 +20,18 @@ import (
 // fixtureRepo turns a fixture app of testdata/apps into a Git repository served over HTTP.
 func fixtureRepo(t testing.TB, name string) string {
 	t.Helper()
+	return serveRepo(t, testsvc.GitRepo(t, fixtureFiles(t, name), "v1.0.0"))
+}
+
+// serveRepo serves the Git repository at path over HTTP, and returns its URL.
+func serveRepo(t testing.TB, path string) string {
+	t.Helper()
+	return testsvc.GitHTTP(t, filepath.Dir(path)) + "/" + filepath.Base(path)
+}
+
+// fixtureFiles reads a fixture app of testdata/apps: its files by slash-separated path.
+func fixtureFiles(t testing.TB, name string) map[string]string {
+	t.Helper()
 	root := filepath.Join("..", "..", "testdata", "apps", name)
 	files := map[string]string{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -34,8 +46,7 @@ func fixtureRepo(t testing.TB, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo := testsvc.GitRepo(t, files, "v1.0.0")
-	return testsvc.GitHTTP(t, filepath.Dir(repo)) + "/" + filepath.Base(repo)
+	return files
 }
 
 func TestStaticAppOnItsOrigin(t *testing.T) {
@@ -213,7 +224,7 @@ func TestUpdateAskingForMoreWaitsForTheOwner(t *testing.T) {
 	}
 	notes := `"notes": {"doctype": "io.hearth.notes", "verbs": ["GET"], "description": "To read your notes."}`
 	repo := testsvc.GitRepo(t, map[string]string{"hearth.json": manifest("1.0.0", notes), "index.html": "v1"}, "v1.0.0")
-	src := testsvc.GitHTTP(t, filepath.Dir(repo)) + "/" + filepath.Base(repo)
+	src := serveRepo(t, repo)
 	if err := installViaAdmin(t, h, "alice.test", src); err != nil {
 		t.Fatal(err)
 	}

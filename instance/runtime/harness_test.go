@@ -22,10 +22,11 @@ import (
 // harness is one runtime serving on loopback, reached for any instance domain through a client
 // that dials its public listener.
 type harness struct {
-	rt     *runtime.Runtime
-	pub    string // public listener address
-	admin  *admin.Client
-	client *http.Client
+	rt      *runtime.Runtime
+	pub     string // public listener address
+	dataDir string
+	admin   *admin.Client
+	client  *http.Client
 }
 
 func testLogger() *slog.Logger {
@@ -68,7 +69,7 @@ func start(t testing.TB, cfg runtime.Config) *harness {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	h := &harness{rt: rt, pub: pub.Addr().String()}
+	h := &harness{rt: rt, pub: pub.Addr().String(), dataDir: cfg.DataDir}
 	h.admin = &admin.Client{URL: "http://" + adm.Addr().String(), Secret: rt.AdminSecret()}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {

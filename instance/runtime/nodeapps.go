@@ -79,8 +79,8 @@ func (rt *Runtime) setLocalURL(addr net.Addr) {
 }
 
 // nodeApp describes an installed node app to the controller.
-func (rt *Runtime) nodeApp(inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) (controller.App, error) {
-	dir, err := rt.apps.Trees.Path(in.Tree)
+func (rt *Runtime) nodeApp(ctx context.Context, inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) (controller.App, error) {
+	dir, err := rt.apps.TreeDir(ctx, in)
 	if err != nil {
 		return controller.App{}, err
 	}
@@ -116,7 +116,7 @@ func (rt *Runtime) serveNode(w http.ResponseWriter, r *http.Request, inst *tenan
 		http.Redirect(w, r, origin+"/apps/"+in.Slug+"/open?next="+url.QueryEscape(scheme(r)+"://"+r.Host+r.URL.RequestURI()), http.StatusFound)
 		return
 	}
-	h, err := rt.nodeHandlerFor(inst, in, m)
+	h, err := rt.nodeHandlerFor(r.Context(), inst, in, m)
 	if err != nil {
 		rt.log.Error("runtime: node app", "app", in.Slug, "instance", inst.Domain, "err", err)
 		jsonError(w, http.StatusServiceUnavailable, "unavailable", "The app's files are not available on this node.")
@@ -126,16 +126,23 @@ func (rt *Runtime) serveNode(w http.ResponseWriter, r *http.Request, inst *tenan
 	h.ServeHTTP(w, r)
 }
 
-func (rt *Runtime) nodeHandlerFor(inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) (http.Handler, error) {
+func (rt *Runtime) nodeHandlerFor(ctx context.Context, inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) (http.Handler, error) {
 	key := inst.ID + "/" + in.Slug
+	rt.nodes.mu.Lock()
+	nh, ok := rt.nodes.handlers[key]
+	rt.nodes.mu.Unlock()
+	if ok && nh.tree == in.Tree {
+		return nh.h, nil
+	}
+	// Outside the lock: on a node that lacks the tree, this fetches it.
+	app, err := rt.nodeApp(ctx, inst, in, m)
+	if err != nil {
+		return nil, err
+	}
 	rt.nodes.mu.Lock()
 	defer rt.nodes.mu.Unlock()
 	if nh, ok := rt.nodes.handlers[key]; ok && nh.tree == in.Tree {
 		return nh.h, nil
-	}
-	app, err := rt.nodeApp(inst, in, m)
-	if err != nil {
-		return nil, err
 	}
 	if rt.nodes.handlers == nil {
 		rt.nodes.handlers = map[string]nodeHandler{}
@@ -150,7 +157,7 @@ func (rt *Runtime) buildNode(ctx context.Context, inst *tenants.Instance, in *ap
 	if rt.nodes.ctl == nil {
 		return fmt.Errorf("%w: this runtime cannot run node apps (%v)", controller.ErrBuild, rt.nodes.err)
 	}
-	app, err := rt.nodeApp(inst, in, m)
+	app, err := rt.nodeApp(ctx, inst, in, m)
 	if err != nil {
 		return err
 	}

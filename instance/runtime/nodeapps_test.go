@@ -93,7 +93,7 @@ func TestNodeAppThatCrashesAtStart(t *testing.T) {
 		"package.json": `{"name": "crash", "version": "1.0.0", "private": true}`,
 		"crash.js":     `console.error("crash: no configuration found"); process.exit(3);`,
 	}, "v1.0.0")
-	url := testsvc.GitHTTP(t, filepath.Dir(repo)) + "/" + filepath.Base(repo)
+	url := serveRepo(t, repo)
 	if err := installViaAdmin(t, h, "alice.test", url); err != nil {
 		t.Fatalf("install: %v", err)
 	}
@@ -140,7 +140,7 @@ http.createServer((req, res) => {
   res.end(out);
 }).listen(process.env.PORT);`,
 	}, "v1.0.0")
-	if err := installViaAdmin(t, h, "alice.test", testsvc.GitHTTP(t, filepath.Dir(repo))+"/"+filepath.Base(repo)); err != nil {
+	if err := installViaAdmin(t, h, "alice.test", serveRepo(t, repo)); err != nil {
 		t.Fatalf("install: %v", err)
 	}
 	b.openApp("http://probe.alice.test/?p=/")
@@ -173,7 +173,7 @@ func TestNodeAppWebSocketAndCookies(t *testing.T) {
 		files[name] = string(raw)
 	}
 	repo := testsvc.GitRepo(t, files, "v1.0.0")
-	if err := installViaAdmin(t, h, "alice.test", testsvc.GitHTTP(t, filepath.Dir(repo))+"/"+filepath.Base(repo)); err != nil {
+	if err := installViaAdmin(t, h, "alice.test", serveRepo(t, repo)); err != nil {
 		t.Fatal(err)
 	}
 	if p := b.openApp("http://probe.alice.test/"); p.status != 200 || !strings.Contains(p.body, "probe ok") {

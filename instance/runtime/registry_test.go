@@ -98,7 +98,7 @@ func (r *realRegistry) publish(slug, name, version string, perms map[string]stri
 	files := appFiles(slug, name, version, perms)
 	files[".hearth-proof"] = r.proof + "\n"
 	bare := testsvc.GitRepo(r.t, files, "v"+version)
-	gitURL := testsvc.GitHTTP(r.t, filepath.Dir(bare)) + "/" + filepath.Base(bare)
+	gitURL := serveRepo(r.t, bare)
 	r.call(http.StatusCreated, "POST", "/api/v1/apps", map[string]string{"git_url": gitURL}, nil)
 	return bare
 }

@@ -173,14 +173,23 @@ func (rt *Runtime) destroyDoctype(ctx context.Context, instanceID, doctype strin
 	return errors.Join(err, rt.search.DropDoctype(ctx, instanceID, doctype))
 }
 
-// DestroyInstanceData destroys every database of an instance.
-func (rt *Runtime) DestroyInstanceData(ctx context.Context, instanceID string) error {
+// DestroyInstanceData destroys everything of a removed instance on this runtime: its apps
+// (their processes, homes, logs and unix users), every database and its search index.
+func (rt *Runtime) DestroyInstanceData(ctx context.Context, inst *tenants.Instance) error {
+	instanceID := inst.ID
+	var errs []error
+	installed, err := rt.apps.List(ctx, instanceID)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, in := range installed {
+		rt.appRemoved(ctx, inst, in.Slug, true)
+	}
 	prefix := store.InstancePrefix(instanceID)
 	names, err := rt.client.AllDBs(ctx)
 	if err != nil {
-		return fmt.Errorf("runtime: list databases: %w", err)
+		return errors.Join(append(errs, fmt.Errorf("runtime: list databases: %w", err))...)
 	}
-	var errs []error
 	for _, name := range names {
 		if strings.HasPrefix(name, prefix) {
 			if err := rt.client.DestroyDB(ctx, name); err != nil && kivik.HTTPStatus(err) != http.StatusNotFound {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -244,7 +243,7 @@ func TestAppStreamsEndWhenAnUpdateApprovesLess(t *testing.T) {
 	notes := `"notes": {"doctype": "io.hearth.notes", "verbs": ["GET"], "description": "To read your notes."}`
 	contacts := `"contacts": {"doctype": "io.hearth.contacts", "verbs": ["GET"], "description": "To name who wrote a note."}`
 	repo := testsvc.GitRepo(t, map[string]string{"hearth.json": manifest("1.0.0", notes+", "+contacts), "index.html": "v1"}, "v1.0.0")
-	if err := installViaAdmin(t, h, "alice.test", testsvc.GitHTTP(t, filepath.Dir(repo))+"/"+filepath.Base(repo)); err != nil {
+	if err := installViaAdmin(t, h, "alice.test", serveRepo(t, repo)); err != nil {
 		t.Fatal(err)
 	}
 	testsvc.GitCommit(t, repo, map[string]string{"hearth.json": manifest("2.0.0", notes), "index.html": "v2"}, "v2.0.0")
