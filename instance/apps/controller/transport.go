@@ -270,8 +270,8 @@ func (b *pooledBody) Close() error {
 			b.got.Reset(nil)
 			bufPool.Put(b.ahead)
 		}
+		// clean: the abort never ran, so the connection has no deadline to clear.
 		if (b.eof || b.ReadCloser == http.NoBody) && b.keep && clean && b.ReadCloser.Close() == nil {
-			_ = b.sc.c.SetDeadline(time.Time{})
 			b.t.put(b.sc)
 			return
 		}
