@@ -91,9 +91,10 @@ type Controller struct {
 	cfg    Config
 	dir    string // absolute Config.Dir
 	log    *slog.Logger
-	asRoot bool   // apps run as users of their own
-	cgroup string // cgroup v2 directory holding one child per app; "" when unavailable
-	noCg   string // why cgroup v2 limits are not used
+	asRoot bool      // apps run as users of their own
+	cgroup string    // cgroup v2 directory holding one child per app; "" when unavailable
+	cgV1   *cgroupV1 // without cgroup v2: the cgroup v1 directories holding them; nil when unavailable
+	noCg   string    // why no cgroup limits are used
 	node   nodeInfo
 	// prlimit is util-linux's prlimit, which sets an app's rlimits; "" when missing.
 	prlimit string
@@ -161,17 +162,36 @@ func New(cfg Config) (*Controller, error) {
 	} else {
 		c.log.Warn("controller: the runtime is not root, so apps run as its own user, without isolation from each other", "uid", os.Geteuid())
 	}
-	self, err := os.ReadFile("/proc/self/cgroup")
-	if err == nil {
-		c.cgroup, err = setupCgroup("/sys/fs/cgroup", self, os.Getpid())
-	}
-	if err != nil {
-		c.noCg = err.Error()
-		c.log.Info("controller: no cgroup v2 limits; falling back to rlimits", "reason", err)
-	}
+	c.setupCgroups()
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
+
+// setupCgroups prepares the apps' cgroups: cgroup v2 when its memory and cpu controllers are
+// available to the runtime, else cgroup v1's; without either, limits fall back to rlimits.
+func (c *Controller) setupCgroups() {
+	self, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		c.noCg = err.Error()
+		c.log.Info("controller: no cgroup limits; falling back to rlimits", "reason", err)
+		return
+	}
+	if c.cgroup, err = setupCgroup("/sys/fs/cgroup", self, os.Getpid()); err == nil {
+		return
+	}
+	mountinfo, errV1 := os.ReadFile("/proc/self/mountinfo")
+	if errV1 == nil {
+		if c.cgV1, errV1 = setupCgroupV1(mountinfo, self); errV1 == nil {
+			c.log.Info("controller: app limits through cgroup v1", "memory", c.cgV1.mem, "cpu", c.cgV1.cpu, "cgroup v2", err)
+			return
+		}
+	}
+	c.noCg = err.Error() + "; " + errV1.Error()
+	c.log.Info("controller: no cgroup limits; falling back to rlimits", "reason", c.noCg)
+}
+
+// cgroupLimits reports whether apps get cgroups (v2 or v1) that bound their memory and CPU.
+func (c *Controller) cgroupLimits() bool { return c.cgroup != "" || c.cgV1 != nil }
 
 func (cfg *Config) setDefaults() {
 	if cfg.Node == "" {
@@ -289,8 +309,11 @@ func (c *Controller) Close() error {
 	}
 	wg.Wait()
 	c.wg.Wait()
-	for _, p := range procs {
+	for i, p := range procs {
 		p.logs.Close()
+		if errs[i] == nil {
+			_ = c.removeCgroups(p.id) // made again when the app next starts
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -40,9 +40,14 @@
 //
 // Resource limits: with cgroup v2 and its memory and cpu controllers available to the runtime
 // (a cgroup delegated to it, such as systemd's Delegate=yes; when alone in its cgroup, the
-// runtime moves into a leaf of it), each app gets a cgroup with memory.max and cpu.max;
-// otherwise memory is bounded with RLIMIT_DATA and Node's --max-old-space-size, and CPU is not
-// limited. Open files (and, for apps with their own user, processes) are bounded with rlimits
+// runtime moves into a leaf of it), each app gets a cgroup with memory.max and cpu.max. On a
+// host whose memory and cpu controllers are on cgroup v1 hierarchies, each app gets a cgroup
+// in both, children of the runtime's, with memory.limit_in_bytes (and memsw's, when swap is
+// accounted) and cpu.cfs_quota_us; v1 cannot start a process in a cgroup, so the app's
+// process joins them right after its exec, while prlimit or Node is still starting. Without
+// either, memory
+// is bounded with RLIMIT_DATA and Node's --max-old-space-size, and CPU is not limited. An
+// app's cgroups are removed when it is removed or the controller closes. Open files (and, for apps with their own user, processes) are bounded with rlimits
 // either way, set by util-linux's prlimit before the app runs (without it, on the running
 // process, which needs CAP_SYS_RESOURCE for another user). Status.Limits says which apply.
 //

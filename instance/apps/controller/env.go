@@ -36,7 +36,7 @@ func (c *Controller) environ(ctx context.Context, app App, home, sock string) ([
 		"PORT":            sock,
 		"HEARTH_DATA_DIR": filepath.Join(home, "data"),
 	})
-	if c.cgroup == "" {
+	if !c.cgroupLimits() {
 		vars["NODE_OPTIONS"] = fmt.Sprintf("--max-old-space-size=%d", c.heapMiB())
 	}
 	env := make([]string, 0, len(vars))

@@ -153,9 +153,13 @@ func killCgroup(dir string) {
 	}
 }
 
-// oomKills is how many times the kernel killed a process of the cgroup dir for lack of memory.
+// oomKills is how many times the kernel killed a process of the cgroup dir for lack of memory
+// (cgroup v2's memory.events, or v1's memory.oom_control: both have an oom_kill line).
 func oomKills(dir string) int {
-	b, _ := os.ReadFile(filepath.Join(dir, "memory.events"))
+	b, err := os.ReadFile(filepath.Join(dir, "memory.events"))
+	if err != nil {
+		b, _ = os.ReadFile(filepath.Join(dir, "memory.oom_control"))
+	}
 	for line := range strings.Lines(string(b)) {
 		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
 			n, _ := strconv.Atoi(strings.TrimSpace(v))
@@ -188,7 +192,7 @@ func (c *Controller) rlimits(ownUser bool) []rlimit {
 	if ownUser {
 		limits = append(limits, rlimit{unix.RLIMIT_NPROC, "--nproc", nprocMax})
 	}
-	if c.cgroup == "" {
+	if !c.cgroupLimits() {
 		limits = append(limits, rlimit{unix.RLIMIT_DATA, "--data", uint64(c.cfg.MemoryMax)})
 	}
 	return limits
@@ -224,10 +228,14 @@ func setRlimits(pid int, limits []rlimit) error {
 func (c *Controller) limitNotes(ownUser bool) []string {
 	mem := fmt.Sprintf("memory %d MiB", c.cfg.MemoryMax>>20)
 	var notes []string
-	if c.cgroup != "" {
+	switch {
+	case c.cgroup != "":
 		notes = append(notes, mem+" (cgroup v2 memory.max)",
 			fmt.Sprintf("cpu %g (cgroup v2 cpu.max)", c.cfg.CPUMax))
-	} else {
+	case c.cgV1 != nil:
+		notes = append(notes, mem+" (cgroup v1 memory.limit_in_bytes)",
+			fmt.Sprintf("cpu %g (cgroup v1 cpu.cfs_quota_us)", c.cfg.CPUMax))
+	default:
 		notes = append(notes, mem+fmt.Sprintf(" (RLIMIT_DATA; JavaScript heap %d MiB with --max-old-space-size)", c.heapMiB()),
 			"cpu not limited ("+c.noCg+")")
 	}

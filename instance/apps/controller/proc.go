@@ -318,11 +318,7 @@ func (c *Controller) Remove(instance, slug string) error {
 	for _, d := range []string{c.path("homes", p.id), filepath.Dir(c.socketPath(p.id)), filepath.Dir(c.logPath(p.id))} {
 		errs = append(errs, os.RemoveAll(d))
 	}
-	if c.cgroup != "" {
-		if err := os.Remove(filepath.Join(c.cgroup, p.id)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, c.removeCgroups(p.id))
 	if c.asRoot {
 		errs = append(errs, deleteUser(ctx, userName(p.id)))
 	}

@@ -96,10 +96,27 @@ func (p *proc) spawn(dir string, argv, env []string, u *unixUser) (*run, error) 
 		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, int(f.Fd())
 		r.cgroup, r.ooms = dir, oomKills(dir)
 	}
+	var v1 []string // cgroup v1 has no CLONE_INTO_CGROUP: the process joins once started
+	if c.cgV1 != nil {
+		var err error
+		if v1, err = c.cgV1.appCgroups(p.id, c.cfg.MemoryMax, c.cfg.CPUMax); err != nil {
+			return nil, err
+		}
+		r.cgroup, r.ooms = v1[0], oomKills(v1[0])
+	}
 	if err := p.startLogged(r); err != nil {
 		return nil, err
 	}
 	r.pid, r.started = cmd.Process.Pid, c.now()
+	if v1 != nil {
+		// Start returns once the child has run exec: it is prlimit or the app, which has
+		// started nothing yet.
+		if err := joinCgroups(v1, r.pid); err != nil {
+			c.kill(r)
+			_ = r.cmd.Wait()
+			return nil, err
+		}
+	}
 	if c.prlimit == "" {
 		r.rlimitErr = setRlimits(r.pid, limits)
 		if r.rlimitErr != nil {

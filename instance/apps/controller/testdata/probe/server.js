@@ -12,6 +12,8 @@
 //   GET /spawn            starts a detached child (a session of its own); answers its pid
 //   GET /stream           writes "first\n" and keeps the response open until /stream-end
 //   GET /limits           /proc/self/limits
+//   GET /spin?ms=N        keeps a CPU busy for N ms of wall time; answers the CPU time it got
+//   GET /hog?mb=N         fills N MB of memory outside V8's heap, 1 MB at a time; answers if it lives
 //   GET /hijack?path=P    replaces its socket with a symbolic link to P
 //   WebSocket upgrade     echoes every message
 "use strict";
@@ -89,6 +91,18 @@ const server = http.createServer(async (req, res) => {
     case "/limits":
       res.writeHead(200, { "Content-Type": "text/plain" });
       return res.end(fs.readFileSync("/proc/self/limits"));
+    case "/spin": {
+      const until = Date.now() + Number(url.searchParams.get("ms"));
+      const before = process.cpuUsage();
+      while (Date.now() < until);
+      const used = process.cpuUsage(before);
+      return json(res, 200, { cpu_ms: (used.user + used.system) / 1000 });
+    }
+    case "/hog": {
+      const kept = [];
+      for (let i = 0; i < Number(url.searchParams.get("mb")); i++) kept.push(Buffer.alloc(1 << 20, i));
+      return json(res, 200, { mb: kept.length });
+    }
   }
   json(res, 404, { error: "not_found" });
 });
