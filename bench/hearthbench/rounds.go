@@ -151,23 +151,26 @@ type wrkRounds struct {
 // newWrkRounds returns the figures of a load that records the CPU time of groups process groups.
 func newWrkRounds(groups int) wrkRounds { return wrkRounds{cpu: make([]series, groups)} }
 
+// series returns every series of w.
+func (w *wrkRounds) series() []*series {
+	all := []*series{&w.rate, &w.p50, &w.p99}
+	for i := range w.cpu {
+		all = append(all, &w.cpu[i])
+	}
+	return all
+}
+
 // setAll makes f the only figure of column col, for a server that is not measured.
 func (w *wrkRounds) setAll(col int, f figure) {
-	w.rate.set(col, f)
-	w.p50.set(col, f)
-	w.p99.set(col, f)
-	for i := range w.cpu {
-		w.cpu[i].set(col, f)
+	for _, s := range w.series() {
+		s.set(col, f)
 	}
 }
 
 // addAll records f as a round's every figure in column col, for a round that failed.
 func (w *wrkRounds) addAll(col int, f figure) {
-	w.rate.add(col, f)
-	w.p50.add(col, f)
-	w.p99.add(col, f)
-	for i := range w.cpu {
-		w.cpu[i].add(col, f)
+	for _, s := range w.series() {
+		s.add(col, f)
 	}
 }
 
