@@ -4,3 +4,13 @@ package runtime
 func OpenStreams(rt *Runtime, instanceID, subject string) int {
 	return rt.streams.count(instanceID, subject)
 }
+
+// TakenOverRequests is how many requests were served on connections taken over from net/http.
+func TakenOverRequests(rt *Runtime) int64 { return rt.appConns.served.Load() }
+
+// TakenOverConns is how many connections taken over from net/http are open.
+func TakenOverConns(rt *Runtime) int {
+	rt.appConns.mu.Lock()
+	defer rt.appConns.mu.Unlock()
+	return len(rt.appConns.conns)
+}

@@ -123,6 +123,9 @@ func (rt *Runtime) serveNode(w http.ResponseWriter, r *http.Request, inst *tenan
 		return
 	}
 	home.StripAppCookie(r)
+	if rt.takeOver(w, r, h) {
+		return
+	}
 	h.ServeHTTP(w, r)
 }
 

@@ -163,19 +163,7 @@ func TestNodeAppWebSocketAndCookies(t *testing.T) {
 	h := start(t, runtime.Config{AllowPrivateGit: true})
 	h.addInstance(t, "alice.test")
 	b := onboard(t, h, "alice.test")
-	files := map[string]string{"hearth.json": `{"slug": "probe", "name": "Probe", "version": "1.0.0", "kind": "node",
-		"node": {"start": ["node", "server.js"]}}`}
-	for _, name := range []string{"server.js", "package.json", "package-lock.json"} {
-		raw, err := os.ReadFile(filepath.Join("..", "apps", "controller", "testdata", "probe", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[name] = string(raw)
-	}
-	repo := testsvc.GitRepo(t, files, "v1.0.0")
-	if err := installViaAdmin(t, h, "alice.test", serveRepo(t, repo)); err != nil {
-		t.Fatal(err)
-	}
+	installProbe(t, h, "alice.test")
 	if p := b.openApp("http://probe.alice.test/"); p.status != 200 || !strings.Contains(p.body, "probe ok") {
 		t.Fatalf("open: %d %s", p.status, p.body)
 	}
@@ -209,5 +197,23 @@ func TestNodeAppWebSocketAndCookies(t *testing.T) {
 	// Without the session, no WebSocket.
 	if _, resp, err := websocket.Dial(ctx, "ws://probe.alice.test/echo", &websocket.DialOptions{HTTPClient: h.client}); err == nil || resp == nil || resp.StatusCode == http.StatusSwitchingProtocols {
 		t.Errorf("WebSocket without a session: %v %v", resp, err)
+	}
+}
+
+// installProbe installs the controller tests' probe app (slug probe) on domain.
+func installProbe(t *testing.T, h *harness, domain string) {
+	t.Helper()
+	files := map[string]string{"hearth.json": `{"slug": "probe", "name": "Probe", "version": "1.0.0", "kind": "node",
+		"node": {"start": ["node", "server.js"]}}`}
+	for _, name := range []string{"server.js", "package.json", "package-lock.json"} {
+		raw, err := os.ReadFile(filepath.Join("..", "apps", "controller", "testdata", "probe", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(raw)
+	}
+	repo := testsvc.GitRepo(t, files, "v1.0.0")
+	if err := installViaAdmin(t, h, domain, serveRepo(t, repo)); err != nil {
+		t.Fatal(err)
 	}
 }

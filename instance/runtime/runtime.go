@@ -78,6 +78,7 @@ type Runtime struct {
 	throttle *owner.Throttle
 
 	appServers appServers
+	appConns   appConns // connections to node apps taken over from net/http
 	nodes      nodeApps
 	streams    streams          // the long-lived requests of device and app tokens, to end with them
 	manifests  sync.Map         // tree hash → *manifest.Manifest: parsed once per installed version
@@ -244,14 +245,22 @@ func (rt *Runtime) Serve(ctx context.Context) error {
 
 // ServeListeners is Serve on listeners the caller opened.
 func (rt *Runtime) ServeListeners(ctx context.Context, pub, adm net.Listener) error {
+	public := rt.Public()
+	base := func(net.Listener) context.Context { return ctx }
 	servers := []*http.Server{
-		{Handler: rt.Public(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }},
+		{Handler: public, ReadHeaderTimeout: 10 * time.Second, BaseContext: base},
 		{Handler: rt.Admin(), ReadHeaderTimeout: 10 * time.Second},
+		// The connections to node apps taken over from the first server and handed back
+		// (see appConns).
+		{Handler: public, ReadHeaderTimeout: 10 * time.Second, BaseContext: base},
 	}
+	rt.appConns.back = newHandBackListener(pub.Addr())
 	rt.setLocalURL(pub.Addr())
-	errc := make(chan error, 2)
-	for i, l := range []net.Listener{pub, adm} {
-		rt.log.Info("listening", "role", []string{"public", "admin"}[i], "addr", l.Addr().String())
+	errc := make(chan error, 3)
+	for i, l := range []net.Listener{pub, adm, rt.appConns.back} {
+		if i < 2 {
+			rt.log.Info("listening", "role", []string{"public", "admin"}[i], "addr", l.Addr().String())
+		}
 		go func(s *http.Server, l net.Listener) { errc <- s.Serve(l) }(servers[i], l)
 	}
 	var err error
@@ -264,6 +273,7 @@ func (rt *Runtime) ServeListeners(ctx context.Context, pub, adm net.Listener) er
 	for _, s := range servers {
 		_ = s.Shutdown(shutdown)
 	}
+	rt.appConns.shutdown(shutdown)
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

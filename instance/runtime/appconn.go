@@ -1,0 +1,677 @@
+package runtime
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// A connection to a node app's origin carries, nearly always, plain requests (GET or HEAD, no
+// body) for that one origin, one after the other. net/http spends more CPU on each of them
+// than the proxying itself: a goroutine per request watching the connection, a copy and a sort
+// of the response's headers. So the first plain request of a plain-HTTP/1.1 connection to a
+// node app takes the connection over from net/http (Hijack), and appConn serves it and the
+// connection's later requests itself: each request's head is parsed by net/http's own parser
+// (http.ReadRequest), goes through the same handler as any request (routing, the app's gate,
+// the proxy), and its response is written straight onto the connection. A request that is not
+// plain, not for the same origin, or not parsed cleanly is not served here: the connection,
+// with that request still unread, goes back to net/http (a second http.Server serving the
+// handed-back connections), which answers it and the rest as usual.
+
+// maxFastHead bounds the head of a request served on a taken-over connection; a longer one
+// goes back to net/http, which applies its own bound.
+const maxFastHead = 4 << 10
+
+// bufferedBody is how much of a response body appConn holds to send it with its length; past
+// it, or on Flush, the body is sent chunked as it comes (when its length is unknown).
+const bufferedBody = 32 << 10
+
+// appConns keeps the connections taken over from net/http.
+type appConns struct {
+	mu      sync.Mutex
+	conns   map[*appConn]struct{} // guarded by mu
+	closing bool                  // guarded by mu
+	wg      sync.WaitGroup
+	back    *handBackListener // the connections going back to net/http; nil: no take-over
+	served  atomic.Int64      // requests served on taken-over connections (tests)
+}
+
+// takeOver serves r (a plain request to the node app h, already let through its gate) and the
+// later requests of its connection, when the connection may be taken over; it reports false,
+// having done nothing, when it may not.
+func (rt *Runtime) takeOver(w http.ResponseWriter, r *http.Request, h http.Handler) bool {
+	cs := &rt.appConns
+	if _, ours := w.(*fastWriter); ours || cs.back == nil || !plainFast(r) || r.TLS != nil {
+		return false
+	}
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	if srv == nil || srv.Handler == nil {
+		return false
+	}
+	cs.mu.Lock()
+	closing := cs.closing
+	cs.mu.Unlock()
+	if closing {
+		return false
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return false
+	}
+	c := &appConn{cs: cs, conn: conn, src: &watchedConn{Conn: conn}, bw: brw.Writer, ctx: r.Context(), host: r.Host,
+		remote: r.RemoteAddr, handler: srv.Handler, log: rt.log, hdrTimeout: srv.ReadHeaderTimeout}
+	// Reads go through src, where a byte read while watching for the client's leaving is kept.
+	ahead, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	c.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), c.src), maxFastHead)
+	if !cs.add(c) {
+		conn.Close()
+		return true
+	}
+	defer cs.remove(c)
+	c.serve(r, h)
+	return true
+}
+
+// plainFast reports whether a request may be served on a taken-over connection: HTTP/1.1, GET
+// or HEAD, no body, no protocol upgrade, no Expect, the connection kept.
+func plainFast(r *http.Request) bool {
+	return r.ProtoMajor == 1 && r.ProtoMinor == 1 && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		r.ContentLength == 0 && len(r.TransferEncoding) == 0 && (r.Body == nil || r.Body == http.NoBody) &&
+		!r.Close && r.Header["Upgrade"] == nil && r.Header["Expect"] == nil && r.Header["Content-Length"] == nil &&
+		strings.HasPrefix(r.RequestURI, "/")
+}
+
+func (cs *appConns) add(c *appConn) bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.closing {
+		return false
+	}
+	if cs.conns == nil {
+		cs.conns = map[*appConn]struct{}{}
+	}
+	cs.conns[c] = struct{}{}
+	cs.wg.Add(1)
+	return true
+}
+
+func (cs *appConns) remove(c *appConn) {
+	cs.mu.Lock()
+	delete(cs.conns, c)
+	cs.mu.Unlock()
+	cs.wg.Done()
+}
+
+// shutdown lets the taken-over connections finish the request they serve, closes them, and
+// waits for them until ctx ends.
+func (cs *appConns) shutdown(ctx context.Context) {
+	cs.mu.Lock()
+	cs.closing = true
+	for c := range cs.conns {
+		c.wake()
+	}
+	cs.mu.Unlock()
+	done := make(chan struct{})
+	go func() { cs.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		cs.mu.Lock()
+		for c := range cs.conns {
+			c.conn.Close()
+		}
+		cs.mu.Unlock()
+	}
+	if cs.back != nil {
+		cs.back.Close()
+	}
+}
+
+func (cs *appConns) isClosing() bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.closing
+}
+
+// appConn is a connection taken over from net/http.
+type appConn struct {
+	cs         *appConns
+	conn       net.Conn
+	src        *watchedConn // conn, as br reads it
+	br         *bufio.Reader
+	bw         *bufio.Writer
+	ctx        context.Context // the first request's: the server's values; ends with the server
+	host       string          // the origin the connection serves
+	remote     string
+	handler    http.Handler // the server's
+	log        interface{ Warn(string, ...any) }
+	hdrTimeout time.Duration
+
+	idle    atomic.Bool // waiting for the next request
+	head    bytes.Reader
+	headBR  *bufio.Reader // reads head
+	body    []byte        // the buffered response body, reused
+	handed  bool          // the connection went back to net/http
+	scratch []byte
+}
+
+// wake makes a connection waiting for its next request give up now (shutdown).
+func (c *appConn) wake() {
+	if c.idle.Load() {
+		_ = c.conn.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+// serve answers first with h, then the connection's later requests with the server's handler,
+// until the client leaves, a request cannot be served here, or the server shuts down.
+func (c *appConn) serve(first *http.Request, h http.Handler) {
+	defer func() {
+		if !c.handed {
+			c.conn.Close()
+		}
+	}()
+	req := first
+	for {
+		ctx, cancel := context.WithCancel(req.Context())
+		req = req.WithContext(ctx)
+		w := &fastWriter{c: c, req: req, h: http.Header{}, declared: -1}
+		watch := c.watch(cancel)
+		ran := c.run(w, req, h)
+		watch.stop()
+		done := ran && w.finish() && !w.closeAfter
+		cancel()
+		if !done {
+			return
+		}
+		c.cs.served.Add(1)
+		if c.cs.isClosing() {
+			return
+		}
+		var ok bool
+		if req, ok = c.next(); !ok {
+			return
+		}
+		if req == nil {
+			c.handBack()
+			return
+		}
+		h = c.handler
+	}
+}
+
+// run calls h, recovering from its panics as net/http would; false: the connection must end.
+func (c *appConn) run(w *fastWriter, r *http.Request, h http.Handler) (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler { //nolint:errorlint // the sentinel itself is what handlers panic with
+				c.log.Warn("runtime: panic serving an app's connection", "host", c.host, "panic", v)
+			}
+			ok = false
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return true
+}
+
+// next reads the next request. It returns (nil, true) when the request must go back to
+// net/http (left unread), and false when the connection ends.
+func (c *appConn) next() (*http.Request, bool) {
+	c.idle.Store(true)
+	if c.cs.isClosing() {
+		return nil, false
+	}
+	_, err := c.br.Peek(1)
+	c.idle.Store(false)
+	if err != nil {
+		return nil, false
+	}
+	if c.hdrTimeout > 0 {
+		_ = c.conn.SetReadDeadline(time.Now().Add(c.hdrTimeout))
+	}
+	end := -1
+	for {
+		buf, _ := c.br.Peek(c.br.Buffered())
+		if i := bytes.Index(buf, []byte("\n\r\n")); i >= 0 {
+			end = i + 3
+			break
+		}
+		if bytes.Contains(buf, []byte("\n\n")) || len(buf) >= maxFastHead || len(buf) >= c.br.Size() {
+			break // bare line feeds, or a long head: net/http's business
+		}
+		if _, err := c.br.Peek(len(buf) + 1); err != nil {
+			if len(buf) > 0 && errors.Is(err, bufio.ErrBufferFull) {
+				break
+			}
+			return nil, false
+		}
+	}
+	if c.hdrTimeout > 0 {
+		_ = c.conn.SetReadDeadline(time.Time{})
+	}
+	if end < 0 {
+		return nil, true
+	}
+	raw, _ := c.br.Peek(end)
+	if bytes.Count(raw, []byte("\n")) != bytes.Count(raw, []byte("\r\n")) {
+		return nil, true
+	}
+	c.head.Reset(raw)
+	if c.headBR == nil {
+		c.headBR = bufio.NewReaderSize(&c.head, maxFastHead)
+	} else {
+		c.headBR.Reset(&c.head)
+	}
+	req, err := http.ReadRequest(c.headBR)
+	if err != nil || !plainFast(req) || req.URL.Host != "" || len(req.Header["Host"]) != 1 ||
+		!strings.EqualFold(req.Host, c.host) || !httpguts.ValidHostHeader(req.Host) {
+		return nil, true
+	}
+	for k, vv := range req.Header {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return nil, true
+		}
+		for _, v := range vv {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return nil, true
+			}
+		}
+	}
+	_, _ = c.br.Discard(end)
+	delete(req.Header, "Host")
+	req.RemoteAddr = c.remote
+	return req.WithContext(c.ctx), true
+}
+
+// watchAfter is how long a request runs before its connection is watched for the client's
+// leaving (as net/http watches every request's): then the request's context ends, and with it
+// the app's answer it waits for. Nearly every request is answered before.
+const watchAfter = 100 * time.Millisecond
+
+// watchedConn is the connection as the request reader sees it: a byte read by a watch comes
+// first.
+type watchedConn struct {
+	net.Conn
+	kept    byte
+	hasKept bool
+}
+
+func (w *watchedConn) Read(p []byte) (int, error) {
+	if w.hasKept && len(p) > 0 {
+		p[0], w.hasKept = w.kept, false
+		return 1, nil
+	}
+	return w.Conn.Read(p)
+}
+
+// watch is the watch over one request's connection.
+type watch struct {
+	c       *appConn
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	mu      sync.Mutex
+	stopped bool          // guarded by mu
+	done    chan struct{} // guarded by mu: nil until the watch starts
+	aborted atomic.Bool
+}
+
+// watch starts watching the connection for the client's leaving after watchAfter, unless
+// the next request is already there (a client that leaves then is noticed on writing).
+func (c *appConn) watch(cancel context.CancelFunc) *watch {
+	w := &watch{c: c, cancel: cancel}
+	if c.br.Buffered() == 0 && !c.src.hasKept {
+		w.timer = time.AfterFunc(watchAfter, w.run)
+	}
+	return w
+}
+
+func (w *watch) run() {
+	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		return
+	}
+	w.done = make(chan struct{})
+	w.mu.Unlock()
+	defer close(w.done)
+	var b [1]byte
+	n, err := w.c.conn.Read(b[:])
+	switch {
+	case n == 1: // the next request (pipelined): keep its first byte
+		w.c.src.kept, w.c.src.hasKept = b[0], true
+	case err != nil && !w.aborted.Load():
+		w.cancel() // the client left
+	}
+}
+
+// stop ends the watch and waits for it.
+func (w *watch) stop() {
+	if w.timer == nil {
+		return
+	}
+	w.timer.Stop()
+	w.mu.Lock()
+	w.stopped = true
+	done := w.done
+	w.mu.Unlock()
+	if done != nil {
+		w.aborted.Store(true)
+		_ = w.c.conn.SetReadDeadline(time.Unix(1, 0))
+		<-done
+		_ = w.c.conn.SetReadDeadline(time.Time{})
+	}
+}
+
+// handBack gives the connection, its unread bytes first, back to net/http.
+func (c *appConn) handBack() {
+	c.handed = c.cs.back.push(&handedConn{Conn: c.conn, r: c.br})
+}
+
+// handedConn is a connection handed back to net/http: what was read ahead is read first.
+type handedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (h *handedConn) Read(p []byte) (int, error) {
+	if h.r.Buffered() > 0 {
+		return h.r.Read(p)
+	}
+	return h.Conn.Read(p)
+}
+
+// handBackListener is the listener of the http.Server that serves handed-back connections.
+type handBackListener struct {
+	addr net.Addr
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newHandBackListener(addr net.Addr) *handBackListener {
+	return &handBackListener{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *handBackListener) push(c net.Conn) bool {
+	select {
+	case l.ch <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+func (l *handBackListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *handBackListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *handBackListener) Addr() net.Addr { return l.addr }
+
+// fastWriter is the http.ResponseWriter of a request on a taken-over connection: the head is
+// written as the handler left it (no copy, no sort), and the body, up to bufferedBody, goes
+// with its length in the same write.
+type fastWriter struct {
+	c           *appConn
+	req         *http.Request
+	h           http.Header
+	status      int
+	wroteHeader bool
+	committed   bool  // the head is written
+	chunked     bool  // the body goes chunked
+	declared    int64 // the handler's Content-Length; -1: none
+	written     int64 // body bytes sent or held
+	trailers    []string
+	closeAfter  bool
+}
+
+func (w *fastWriter) Header() http.Header { return w.h }
+
+func (w *fastWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		w.writeInformational(code)
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	w.wroteHeader, w.status = true, code
+	if cl := w.h.Get("Content-Length"); cl != "" {
+		n, err := strconv.ParseInt(cl, 10, 64)
+		if err == nil && n >= 0 {
+			w.declared = n
+		} else {
+			w.h.Del("Content-Length")
+		}
+	}
+}
+
+func (w *fastWriter) writeInformational(code int) {
+	bw := w.c.bw
+	writeStatus(bw, code)
+	writeHeaderLines(bw, w.h, nil)
+	bw.WriteString("\r\n")
+	_ = bw.Flush()
+}
+
+// bodyAllowed reports whether the response may have a body.
+func (w *fastWriter) bodyAllowed() bool {
+	return w.status != http.StatusNoContent && w.status != http.StatusNotModified
+}
+
+func (w *fastWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.bodyAllowed() {
+		return 0, http.ErrBodyNotAllowed
+	}
+	if w.declared >= 0 && w.written+int64(len(p)) > w.declared {
+		return 0, http.ErrContentLength
+	}
+	w.written += int64(len(p))
+	if w.req.Method == http.MethodHead {
+		return len(p), nil
+	}
+	if !w.committed {
+		if len(w.c.body)+len(p) <= bufferedBody {
+			w.c.body = append(w.c.body, p...)
+			return len(p), nil
+		}
+		w.commit(false)
+	}
+	return w.send(p)
+}
+
+// send writes body bytes after the head.
+func (w *fastWriter) send(p []byte) (int, error) {
+	bw := w.c.bw
+	if w.chunked && len(p) > 0 {
+		bw.WriteString(strconv.FormatInt(int64(len(p)), 16))
+		bw.WriteString("\r\n")
+		n, err := bw.Write(p)
+		bw.WriteString("\r\n")
+		return n, err
+	}
+	return bw.Write(p)
+}
+
+// Flush sends what the handler wrote so far: a stream.
+func (w *fastWriter) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.committed {
+		w.commit(false)
+	}
+	_ = w.c.bw.Flush()
+}
+
+// commit writes the head and what the body holds; done: the handler has finished, so the
+// body's length is what it wrote.
+func (w *fastWriter) commit(done bool) {
+	w.committed = true
+	bw, h := w.c.bw, w.h
+	length := w.declared
+	if done && length < 0 && w.req.Method != http.MethodHead {
+		length = w.written
+	}
+	if tr := h["Trailer"]; tr != nil {
+		for _, v := range tr {
+			for _, k := range strings.Split(v, ",") {
+				if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" {
+					w.trailers = append(w.trailers, k)
+				}
+			}
+		}
+	}
+	if w.bodyAllowed() && w.req.Method != http.MethodHead && (length < 0 || len(w.trailers) > 0) {
+		w.chunked, length = true, -1
+	}
+	if h["Content-Type"] == nil && w.bodyAllowed() && len(w.c.body) > 0 {
+		h["Content-Type"] = []string{http.DetectContentType(w.c.body)}
+	}
+	if hasToken(h["Connection"], "close") {
+		w.closeAfter = true
+	}
+	writeStatus(bw, w.status)
+	writeHeaderLines(bw, h, func(k string) bool {
+		return k == "Content-Length" || k == "Transfer-Encoding" || k == "Trailer" && !w.chunked
+	})
+	if h["Date"] == nil {
+		bw.WriteString("Date: ")
+		bw.WriteString(httpDate())
+		bw.WriteString("\r\n")
+	}
+	switch {
+	case !w.bodyAllowed():
+	case w.chunked:
+		bw.WriteString("Transfer-Encoding: chunked\r\n")
+	case length >= 0:
+		bw.WriteString("Content-Length: ")
+		bw.WriteString(strconv.FormatInt(length, 10))
+		bw.WriteString("\r\n")
+	}
+	bw.WriteString("\r\n")
+	if len(w.c.body) > 0 {
+		_, _ = w.send(w.c.body)
+		w.c.body = w.c.body[:0]
+	}
+}
+
+// finish ends the response; false: the connection must end (it broke, or the body did not
+// have the length the handler declared).
+func (w *fastWriter) finish() bool {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.committed {
+		w.commit(true)
+	}
+	bw := w.c.bw
+	if w.chunked {
+		bw.WriteString("0\r\n")
+		for _, k := range w.trailers {
+			writeLines(bw, k, w.h[k])
+		}
+		for k, vv := range w.h {
+			if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+				writeLines(bw, http.CanonicalHeaderKey(name), vv)
+			}
+		}
+		bw.WriteString("\r\n")
+	}
+	if err := bw.Flush(); err != nil {
+		return false
+	}
+	return w.declared < 0 || w.written == w.declared || w.req.Method == http.MethodHead
+}
+
+func writeStatus(bw *bufio.Writer, code int) {
+	bw.WriteString("HTTP/1.1 ")
+	bw.WriteString(strconv.Itoa(code))
+	bw.WriteByte(' ')
+	if text := http.StatusText(code); text != "" {
+		bw.WriteString(text)
+	} else {
+		bw.WriteString("status code " + strconv.Itoa(code))
+	}
+	bw.WriteString("\r\n")
+}
+
+// writeHeaderLines writes h's lines but those skip names, and those net/http would drop: invalid
+// names, and trailers set under http.TrailerPrefix.
+func writeHeaderLines(bw *bufio.Writer, h http.Header, skip func(string) bool) {
+	for k, vv := range h {
+		if (skip != nil && skip(k)) || strings.HasPrefix(k, http.TrailerPrefix) || !httpguts.ValidHeaderFieldName(k) {
+			continue
+		}
+		writeLines(bw, k, vv)
+	}
+}
+
+// writeLines writes a header's values, one line each, with line breaks turned into spaces.
+func writeLines(bw *bufio.Writer, k string, vv []string) {
+	for _, v := range vv {
+		if strings.ContainsAny(v, "\r\n") {
+			v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
+		}
+		bw.WriteString(k)
+		bw.WriteString(": ")
+		bw.WriteString(strings.TrimSpace(v))
+		bw.WriteString("\r\n")
+	}
+}
+
+// hasToken reports whether a comma-separated header names token.
+func hasToken(vv []string, token string) bool {
+	for _, v := range vv {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// httpDate is the Date header's value now, formatted once a second.
+func httpDate() string {
+	now := time.Now().Unix()
+	if d := dateCache.Load(); d != nil && d.unix == now {
+		return d.text
+	}
+	d := &cachedDate{unix: now, text: time.Unix(now, 0).UTC().Format(http.TimeFormat)}
+	dateCache.Store(d)
+	return d.text
+}
+
+type cachedDate struct {
+	unix int64
+	text string
+}
+
+var dateCache atomic.Pointer[cachedDate]

@@ -1,0 +1,184 @@
+package runtime_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-cloud/hearth/instance/runtime"
+)
+
+// rawConn is a client connection that writes requests as bytes and reads responses in order.
+type rawConn struct {
+	t    *testing.T
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+func dialRaw(t *testing.T, h *harness) *rawConn {
+	t.Helper()
+	c, err := net.Dial("tcp", h.pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	return &rawConn{t: t, conn: c, br: bufio.NewReader(c)}
+}
+
+func (c *rawConn) send(raw string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.conn, raw); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// read reads the next response, to a request of method.
+func (c *rawConn) read(method string) (*http.Response, string) {
+	c.t.Helper()
+	resp, err := http.ReadResponse(c.br, &http.Request{Method: method})
+	if err != nil {
+		c.t.Fatalf("read a response: %v", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		c.t.Fatalf("read a body: %v", err)
+	}
+	return resp, string(body)
+}
+
+// A keep-alive connection to a node app is taken over from net/http: its plain requests are
+// answered in order, pipelined or not, through the same gate; anything else on it (a body,
+// another origin, a malformed head, a close) goes back to net/http, which answers as it
+// always does.
+func TestTakenOverConnections(t *testing.T) {
+	h := start(t, runtime.Config{AllowPrivateGit: true})
+	h.addInstance(t, "alice.test")
+	if err := installViaAdmin(t, h, "alice.test", fixtureRepo(t, "node-hello")); err != nil {
+		t.Fatal(err)
+	}
+	cookie := appSession(t, h, "alice.test", "http://hello.alice.test/healthz")
+	get := "GET /healthz HTTP/1.1\r\nHost: hello.alice.test\r\nCookie: " + cookie + "\r\n\r\n"
+	ok := func(c *rawConn, what string) {
+		t.Helper()
+		resp, body := c.read(http.MethodGet)
+		if resp.StatusCode != 200 || body != "ok\n" || resp.Header.Get("Date") == "" {
+			t.Fatalf("%s: %d %q %v", what, resp.StatusCode, body, resp.Header)
+		}
+	}
+
+	headStatus := statusOf(t, h, http.MethodHead, cookie, "")
+	postStatus := statusOf(t, h, http.MethodPost, cookie, "hi")
+	c := dialRaw(t, h)
+	before := runtime.TakenOverRequests(h.rt)
+	for i := range 3 {
+		c.send(get)
+		ok(c, "request "+string(rune('1'+i)))
+	}
+	c.send(get + get + strings.Replace(get, "GET", "HEAD", 1)) // pipelined
+	ok(c, "first pipelined")
+	ok(c, "second pipelined")
+	if resp, body := c.read(http.MethodHead); resp.StatusCode != headStatus || body != "" {
+		t.Errorf("pipelined HEAD: %d %q, on a fresh connection %d", resp.StatusCode, body, headStatus)
+	}
+	if n := runtime.TakenOverRequests(h.rt) - before; n != 6 {
+		t.Errorf("%d requests served on the taken-over connection, want 6", n)
+	}
+
+	// Without the app's session: the gate answers, as on any connection.
+	c.send("GET /healthz HTTP/1.1\r\nHost: hello.alice.test\r\nSec-Fetch-Mode: cors\r\nSec-Fetch-Dest: empty\r\n\r\n")
+	if resp, _ := c.read(http.MethodGet); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("without the session: %d", resp.StatusCode)
+	}
+
+	// A request with a body goes back to net/http, on the same connection, and the next plain
+	// one is served again.
+	c.send("POST /healthz HTTP/1.1\r\nHost: hello.alice.test\r\nCookie: " + cookie + "\r\nContent-Length: 2\r\n\r\nhi")
+	resp, _ := c.read(http.MethodPost)
+	if resp.StatusCode != postStatus {
+		t.Errorf("POST on a taken-over connection: %d, on a fresh one %d", resp.StatusCode, postStatus)
+	}
+	c.send(get)
+	ok(c, "after the POST")
+
+	// Another origin on the same connection: net/http serves it (the instance's login).
+	c.send("GET / HTTP/1.1\r\nHost: alice.test\r\n\r\n")
+	if resp, body := c.read(http.MethodGet); resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("another origin: %d %v %.200s", resp.StatusCode, resp.Header, body)
+	}
+
+	// A malformed head: net/http's 400, then it closes.
+	m := dialRaw(t, h)
+	m.send(get)
+	ok(m, "before the malformed head")
+	m.send("GET /healthz HTTP/1.1\r\nHost: hello.alice.test\r\nNo colon here\r\n\r\n")
+	if resp, _ := m.read(http.MethodGet); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed head: %d", resp.StatusCode)
+	}
+
+	// Connection: close is honoured.
+	cl := dialRaw(t, h)
+	cl.send(get)
+	ok(cl, "before the close")
+	cl.send(strings.Replace(get, "\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1))
+	ok(cl, "the last request")
+	if _, err := cl.br.ReadByte(); err != io.EOF {
+		t.Errorf("after Connection: close the connection stays open: %v", err)
+	}
+}
+
+// statusOf is the status a request to the app's /healthz gets through net/http alone.
+func statusOf(t *testing.T, h *harness, method, cookie, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://hello.alice.test/healthz", strings.NewReader(body))
+	if body == "" {
+		req.Body = http.NoBody
+	}
+	req.Header.Set("Cookie", cookie)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A client that leaves while the app streams its answer ends the request on a taken-over
+// connection too: the proxy lets go of the app and of the connection.
+func TestTakenOverConnectionNoticesTheClientLeaving(t *testing.T) {
+	h := start(t, runtime.Config{AllowPrivateGit: true})
+	h.addInstance(t, "alice.test")
+	installProbe(t, h, "alice.test")
+	cookie := appSession(t, h, "alice.test", "http://probe.alice.test/")
+	c := dialRaw(t, h)
+	c.send("GET / HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
+	if resp, body := c.read(http.MethodGet); resp.StatusCode != 200 || body != "probe ok\n" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	open := runtime.TakenOverConns(h.rt) // this one, and the session hand-off's client's
+	if open < 1 {
+		t.Fatal("the connection was not taken over")
+	}
+	c.send("GET /stream HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || line != "first\n" {
+		t.Fatalf("the stream's first line: %q %v", line, err)
+	}
+	c.conn.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.TakenOverConns(h.rt) != open-1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the connection of a client that left still waits for the app's stream")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
