@@ -45,7 +45,9 @@ type appConns struct {
 	closing bool                  // guarded by mu
 	wg      sync.WaitGroup
 	back    *handBackListener // the connections going back to net/http; nil: no take-over
+	backSrv *http.Server      // the server of back
 	served  atomic.Int64      // requests served on taken-over connections (tests)
+	handed  atomic.Int64      // connections handed back (tests)
 }
 
 // takeOver serves r (a plain request to the node app h, already let through its gate) and the
@@ -56,8 +58,9 @@ func (rt *Runtime) takeOver(w http.ResponseWriter, r *http.Request, h http.Handl
 	if _, ours := w.(*fastWriter); ours || cs.back == nil || !plainFast(r) || r.TLS != nil {
 		return false
 	}
+	// A connection handed back stays with net/http: it has shown it carries other requests.
 	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
-	if srv == nil || srv.Handler == nil {
+	if srv == nil || srv.Handler == nil || srv == cs.backSrv {
 		return false
 	}
 	cs.mu.Lock()
@@ -274,7 +277,9 @@ func (c *appConn) next() (*http.Request, bool) {
 		c.headBR.Reset(&c.head)
 	}
 	req, err := http.ReadRequest(c.headBR)
-	if err != nil || !plainFast(req) || req.URL.Host != "" || len(req.Header["Host"]) != 1 ||
+	// ReadRequest took the Host header out (refusing more than one); a missing one leaves Host
+	// empty.
+	if err != nil || !plainFast(req) || req.URL.Host != "" ||
 		!strings.EqualFold(req.Host, c.host) || !httpguts.ValidHostHeader(req.Host) {
 		return nil, true
 	}
@@ -289,7 +294,6 @@ func (c *appConn) next() (*http.Request, bool) {
 		}
 	}
 	_, _ = c.br.Discard(end)
-	delete(req.Header, "Host")
 	req.RemoteAddr = c.remote
 	return req.WithContext(c.ctx), true
 }
@@ -376,6 +380,9 @@ func (w *watch) stop() {
 // handBack gives the connection, its unread bytes first, back to net/http.
 func (c *appConn) handBack() {
 	c.handed = c.cs.back.push(&handedConn{Conn: c.conn, r: c.br})
+	if c.handed {
+		c.cs.handed.Add(1)
+	}
 }
 
 // handedConn is a connection handed back to net/http: what was read ahead is read first.

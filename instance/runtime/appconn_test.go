@@ -75,7 +75,7 @@ func TestTakenOverConnections(t *testing.T) {
 	headStatus := statusOf(t, h, http.MethodHead, cookie, "")
 	postStatus := statusOf(t, h, http.MethodPost, cookie, "hi")
 	c := dialRaw(t, h)
-	before := runtime.TakenOverRequests(h.rt)
+	served0, handed0 := runtime.TakenOverRequests(h.rt)
 	for i := range 3 {
 		c.send(get)
 		ok(c, "request "+string(rune('1'+i)))
@@ -86,8 +86,9 @@ func TestTakenOverConnections(t *testing.T) {
 	if resp, body := c.read(http.MethodHead); resp.StatusCode != headStatus || body != "" {
 		t.Errorf("pipelined HEAD: %d %q, on a fresh connection %d", resp.StatusCode, body, headStatus)
 	}
-	if n := runtime.TakenOverRequests(h.rt) - before; n != 6 {
-		t.Errorf("%d requests served on the taken-over connection, want 6", n)
+	served, handed := runtime.TakenOverRequests(h.rt)
+	if served-served0 != 6 || handed != handed0 {
+		t.Errorf("%d requests served on the taken-over connection (want 6), %d handed back (want 0)", served-served0, handed-handed0)
 	}
 
 	// Without the app's session: the gate answers, as on any connection.
@@ -105,6 +106,9 @@ func TestTakenOverConnections(t *testing.T) {
 	}
 	c.send(get)
 	ok(c, "after the POST")
+	if served2, handed2 := runtime.TakenOverRequests(h.rt); served2-served != 1 || handed2-handed != 1 {
+		t.Errorf("after a POST: %d more served on taken-over connections (want 1: the gate's), %d handed back (want 1)", served2-served, handed2-handed)
+	}
 
 	// Another origin on the same connection: net/http serves it (the instance's login).
 	c.send("GET / HTTP/1.1\r\nHost: alice.test\r\n\r\n")

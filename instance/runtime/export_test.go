@@ -5,8 +5,11 @@ func OpenStreams(rt *Runtime, instanceID, subject string) int {
 	return rt.streams.count(instanceID, subject)
 }
 
-// TakenOverRequests is how many requests were served on connections taken over from net/http.
-func TakenOverRequests(rt *Runtime) int64 { return rt.appConns.served.Load() }
+// TakenOverRequests is how many requests were served on connections taken over from net/http,
+// and how many of those connections were handed back.
+func TakenOverRequests(rt *Runtime) (served, handedBack int64) {
+	return rt.appConns.served.Load(), rt.appConns.handed.Load()
+}
 
 // TakenOverConns is how many connections taken over from net/http are open.
 func TakenOverConns(rt *Runtime) int {

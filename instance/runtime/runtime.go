@@ -254,7 +254,7 @@ func (rt *Runtime) ServeListeners(ctx context.Context, pub, adm net.Listener) er
 		// (see appConns).
 		{Handler: public, ReadHeaderTimeout: 10 * time.Second, BaseContext: base},
 	}
-	rt.appConns.back = newHandBackListener(pub.Addr())
+	rt.appConns.back, rt.appConns.backSrv = newHandBackListener(pub.Addr()), servers[2]
 	rt.setLocalURL(pub.Addr())
 	errc := make(chan error, 3)
 	for i, l := range []net.Listener{pub, adm, rt.appConns.back} {
