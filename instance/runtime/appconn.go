@@ -155,19 +155,27 @@ type appConn struct {
 	src        *watchedConn // conn, as br reads it
 	br         *bufio.Reader
 	bw         *bufio.Writer
-	ctx        context.Context // the first request's: the server's values; ends with the server
+	ctx        context.Context // the requests': the server's values; ends with the server or the client
 	host       string          // the origin the connection serves
 	remote     string
 	handler    http.Handler // the server's
 	log        interface{ Warn(string, ...any) }
 	hdrTimeout time.Duration
 
-	idle    atomic.Bool // waiting for the next request
-	head    bytes.Reader
-	headBR  *bufio.Reader // reads head
-	body    []byte        // the buffered response body, reused
-	handed  bool          // the connection went back to net/http
-	scratch []byte
+	cancel context.CancelFunc // ends ctx: the client left
+	idle   atomic.Bool        // waiting for the next request
+
+	// The watch of a request that runs long (startWatch).
+	timer     *time.Timer
+	watchMu   sync.Mutex
+	watching  bool          // guarded by watchMu: a request runs, and may be watched
+	watchDone chan struct{} // guarded by watchMu: closed when the running watch ends
+	aborted   atomic.Bool   // the watch's read was ended on purpose
+	head      bytes.Reader
+	headBR    *bufio.Reader // reads head
+	body      []byte        // the buffered response body, reused
+	handed    bool          // the connection went back to net/http
+	scratch   []byte
 }
 
 // wake makes a connection waiting for its next request give up now (shutdown).
@@ -185,17 +193,18 @@ func (c *appConn) serve(first *http.Request, h http.Handler) {
 			c.conn.Close()
 		}
 	}()
-	req := first
+	// One context for the connection's requests: the client leaving ends it, and the
+	// connection with it.
+	ctx, cancel := context.WithCancel(first.Context())
+	defer cancel()
+	c.ctx, c.cancel = ctx, cancel
+	req := first.WithContext(ctx)
 	for {
-		ctx, cancel := context.WithCancel(req.Context())
-		req = req.WithContext(ctx)
 		w := &fastWriter{c: c, req: req, h: http.Header{}, declared: -1}
-		watch := c.watch(cancel)
+		c.startWatch()
 		ran := c.run(w, req, h)
-		watch.stop()
-		done := ran && w.finish() && !w.closeAfter
-		cancel()
-		if !done {
+		c.stopWatch()
+		if !ran || !w.finish() || w.closeAfter {
 			return
 		}
 		c.cs.served.Add(1)
@@ -319,61 +328,61 @@ func (w *watchedConn) Read(p []byte) (int, error) {
 	return w.Conn.Read(p)
 }
 
-// watch is the watch over one request's connection.
-type watch struct {
-	c       *appConn
-	cancel  context.CancelFunc
-	timer   *time.Timer
-	mu      sync.Mutex
-	stopped bool          // guarded by mu
-	done    chan struct{} // guarded by mu: nil until the watch starts
-	aborted atomic.Bool
-}
-
-// watch starts watching the connection for the client's leaving after watchAfter, unless
-// the next request is already there (a client that leaves then is noticed on writing).
-func (c *appConn) watch(cancel context.CancelFunc) *watch {
-	w := &watch{c: c, cancel: cancel}
-	if c.br.Buffered() == 0 && !c.src.hasKept {
-		w.timer = time.AfterFunc(watchAfter, w.run)
-	}
-	return w
-}
-
-func (w *watch) run() {
-	w.mu.Lock()
-	if w.stopped {
-		w.mu.Unlock()
+// startWatch arranges for the connection to be watched for the client's leaving if the request
+// still runs after watchAfter, unless the next request is already there (a client that leaves
+// then is noticed on writing).
+func (c *appConn) startWatch() {
+	if c.br.Buffered() > 0 || c.src.hasKept {
 		return
 	}
-	w.done = make(chan struct{})
-	w.mu.Unlock()
-	defer close(w.done)
+	c.watchMu.Lock()
+	c.watching = true
+	c.watchMu.Unlock()
+	if c.timer == nil {
+		c.timer = time.AfterFunc(watchAfter, c.watchNow)
+	} else {
+		c.timer.Reset(watchAfter)
+	}
+}
+
+// watchNow reads from the connection until the watch stops: a byte is the next request's
+// first, kept for it; an error is the client leaving, which ends the connection's context.
+func (c *appConn) watchNow() {
+	c.watchMu.Lock()
+	if !c.watching || c.watchDone != nil {
+		c.watchMu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	c.watchDone = done
+	c.watchMu.Unlock()
+	defer close(done)
 	var b [1]byte
-	n, err := w.c.conn.Read(b[:])
+	n, err := c.conn.Read(b[:])
 	switch {
-	case n == 1: // the next request (pipelined): keep its first byte
-		w.c.src.kept, w.c.src.hasKept = b[0], true
-	case err != nil && !w.aborted.Load():
-		w.cancel() // the client left
+	case n == 1:
+		c.src.kept, c.src.hasKept = b[0], true
+	case err != nil && !c.aborted.Load():
+		c.cancel()
 	}
 }
 
-// stop ends the watch and waits for it.
-func (w *watch) stop() {
-	if w.timer == nil {
-		return
+// stopWatch ends the watch of the request that ended, and waits for it.
+func (c *appConn) stopWatch() {
+	c.watchMu.Lock()
+	c.watching = false
+	done := c.watchDone
+	c.watchDone = nil
+	c.watchMu.Unlock()
+	if c.timer != nil {
+		c.timer.Stop()
 	}
-	w.timer.Stop()
-	w.mu.Lock()
-	w.stopped = true
-	done := w.done
-	w.mu.Unlock()
 	if done != nil {
-		w.aborted.Store(true)
-		_ = w.c.conn.SetReadDeadline(time.Unix(1, 0))
+		c.aborted.Store(true)
+		_ = c.conn.SetReadDeadline(time.Unix(1, 0))
 		<-done
-		_ = w.c.conn.SetReadDeadline(time.Time{})
+		_ = c.conn.SetReadDeadline(time.Time{})
+		c.aborted.Store(false)
 	}
 }
 
