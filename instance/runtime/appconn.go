@@ -73,7 +73,7 @@ func (rt *Runtime) takeOver(w http.ResponseWriter, r *http.Request, h http.Handl
 	if err != nil {
 		return false
 	}
-	c := &appConn{cs: cs, conn: conn, src: &watchedConn{Conn: conn}, bw: brw.Writer, ctx: r.Context(), host: r.Host,
+	c := &appConn{cs: cs, conn: conn, src: &watchedConn{Conn: conn}, bw: brw.Writer, host: r.Host,
 		remote: r.RemoteAddr, handler: srv.Handler, log: rt.log, hdrTimeout: srv.ReadHeaderTimeout}
 	// Reads go through src, where a byte read while watching for the client's leaving is kept.
 	ahead, _ := brw.Reader.Peek(brw.Reader.Buffered())
@@ -171,11 +171,11 @@ type appConn struct {
 	watching  bool          // guarded by watchMu: a request runs, and may be watched
 	watchDone chan struct{} // guarded by watchMu: closed when the running watch ends
 	aborted   atomic.Bool   // the watch's read was ended on purpose
-	head      bytes.Reader
-	headBR    *bufio.Reader // reads head
-	body      []byte        // the buffered response body, reused
-	handed    bool          // the connection went back to net/http
-	scratch   []byte
+
+	head   bytes.Reader
+	headBR *bufio.Reader // reads head
+	body   []byte        // the buffered response body, reused
+	handed bool          // the connection went back to net/http
 }
 
 // wake makes a connection waiting for its next request give up now (shutdown).
