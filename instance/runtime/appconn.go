@@ -63,10 +63,7 @@ func (rt *Runtime) takeOver(w http.ResponseWriter, r *http.Request, h http.Handl
 	if srv == nil || srv.Handler == nil || srv == cs.backSrv {
 		return false
 	}
-	cs.mu.Lock()
-	closing := cs.closing
-	cs.mu.Unlock()
-	if closing {
+	if cs.isClosing() {
 		return false
 	}
 	conn, brw, err := http.NewResponseController(w).Hijack()
@@ -208,9 +205,6 @@ func (c *appConn) serve(first *http.Request, h http.Handler) {
 			return
 		}
 		c.cs.served.Add(1)
-		if c.cs.isClosing() {
-			return
-		}
 		var ok bool
 		if req, ok = c.next(); !ok {
 			return
@@ -292,14 +286,10 @@ func (c *appConn) next() (*http.Request, bool) {
 		!strings.EqualFold(req.Host, c.host) || !httpguts.ValidHostHeader(req.Host) {
 		return nil, true
 	}
-	for k, vv := range req.Header {
+	// textproto checked the values; it lets through names with spaces, which net/http refuses.
+	for k := range req.Header {
 		if !httpguts.ValidHeaderFieldName(k) {
 			return nil, true
-		}
-		for _, v := range vv {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return nil, true
-			}
 		}
 	}
 	_, _ = c.br.Discard(end)
@@ -570,7 +560,7 @@ func (w *fastWriter) commit(done bool) {
 	if h["Content-Type"] == nil && w.bodyAllowed() && len(w.c.body) > 0 {
 		h["Content-Type"] = []string{http.DetectContentType(w.c.body)}
 	}
-	if hasToken(h["Connection"], "close") {
+	if httpguts.HeaderValuesContainsToken(h["Connection"], "close") {
 		w.closeAfter = true
 	}
 	writeStatus(bw, w.status)
@@ -660,18 +650,6 @@ func writeLines(bw *bufio.Writer, k string, vv []string) {
 		bw.WriteString(strings.TrimSpace(v))
 		bw.WriteString("\r\n")
 	}
-}
-
-// hasToken reports whether a comma-separated header names token.
-func hasToken(vv []string, token string) bool {
-	for _, v := range vv {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // httpDate is the Date header's value now, formatted once a second.

@@ -1,7 +1,6 @@
 package runtime_test
 
 import (
-	"context"
 	"io"
 	"io/fs"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/runtime"
 	"github.com/hearth-cloud/hearth/internal/testsvc"
 )
@@ -52,12 +50,7 @@ func fixtureFiles(t testing.TB, name string) map[string]string {
 func TestStaticAppOnItsOrigin(t *testing.T) {
 	h := start(t, runtime.Config{AllowPrivateGit: true})
 	h.addInstance(t, "alice.test")
-	ctx := context.Background()
-	plan, err := h.admin.PrepareApp(ctx, "alice.test", apps.Source{URL: fixtureRepo(t, "static-notes"), Ref: "v1.0.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.admin.AcceptPlan(ctx, "alice.test", plan.ID); err != nil {
+	if err := installViaAdmin(t, h, "alice.test", fixtureRepo(t, "static-notes")); err != nil {
 		t.Fatal(err)
 	}
 	noRedirect := &http.Client{Transport: h.client.Transport, CheckRedirect: func(*http.Request, []*http.Request) error {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-cloud/hearth/instance/apps"
 	"github.com/hearth-cloud/hearth/instance/runtime"
 )
 
@@ -128,11 +127,7 @@ func TestSearchPageAndReindex(t *testing.T) {
 	h := start(t, runtime.Config{AllowPrivateGit: true})
 	h.addInstance(t, "alice.test")
 	ctx := context.Background()
-	plan, err := h.admin.PrepareApp(ctx, "alice.test", apps.Source{URL: fixtureRepo(t, "static-notes"), Ref: "v1.0.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.admin.AcceptPlan(ctx, "alice.test", plan.ID); err != nil {
+	if err := installViaAdmin(t, h, "alice.test", fixtureRepo(t, "static-notes")); err != nil {
 		t.Fatal(err)
 	}
 	tok := h.token(t, "alice.test", "io.hearth.notes", "io.hearth.bookmarks")

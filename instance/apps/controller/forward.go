@@ -9,6 +9,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // forward proxies a plain request (see isPlain) to the app as httputil.ReverseProxy would, with
@@ -63,7 +65,7 @@ var errUnaskedUpgrade = errors.New("controller: the app switched protocols unask
 // upgrade.
 func isPlain(r *http.Request) bool {
 	return (r.Body == nil || r.Body == http.NoBody) && r.ContentLength == 0 && r.Host != "" &&
-		r.Header["Upgrade"] == nil && !hasToken(r.Header["Connection"], "upgrade")
+		r.Header["Upgrade"] == nil && !httpguts.HeaderValuesContainsToken(r.Header["Connection"], "upgrade")
 }
 
 // copyBody copies a response's body to w, flushing after each read when its length is unknown
@@ -111,7 +113,7 @@ var forwardingHeaders = map[string]bool{"Forwarded": true, "X-Forwarded-For": tr
 func copyResponseHeader(h, from http.Header) {
 	conn := from["Connection"]
 	for k, vv := range from {
-		if hopHeaders[k] || (conn != nil && namedIn(conn, k)) {
+		if hopHeaders[k] || httpguts.HeaderValuesContainsToken(conn, k) {
 			continue
 		}
 		if cur, ok := h[k]; ok {
@@ -134,7 +136,7 @@ func writeForwarded(bw *bufio.Writer, r *http.Request) error {
 	conn := r.Header["Connection"]
 	for k, vv := range r.Header {
 		if hopHeaders[k] || forwardingHeaders[k] || k == "Content-Length" || k == "Host" ||
-			(conn != nil && namedIn(conn, k)) {
+			httpguts.HeaderValuesContainsToken(conn, k) {
 			continue
 		}
 		for _, v := range vv {
@@ -148,7 +150,7 @@ func writeForwarded(bw *bufio.Writer, r *http.Request) error {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		bw.WriteString("Content-Length: 0\r\n") // as net/http's client says it
 	}
-	if hasToken(r.Header["Te"], "trailers") {
+	if httpguts.HeaderValuesContainsToken(r.Header["Te"], "trailers") {
 		bw.WriteString("Te: trailers\r\n")
 	}
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
@@ -217,21 +219,4 @@ func cleanQuery(s string) string {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-// namedIn reports whether the values of a Connection header name the header k.
-func namedIn(conn []string, k string) bool { return hasToken(conn, k) }
-
-// hasToken reports whether comma-separated header values hold token, in any case.
-func hasToken(values []string, token string) bool {
-	for _, v := range values {
-		for v != "" {
-			var t string
-			t, v, _ = strings.Cut(v, ",")
-			if strings.EqualFold(textproto.TrimString(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
