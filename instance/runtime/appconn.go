@@ -42,7 +42,7 @@ const bufferedBody = 32 << 10
 type appConns struct {
 	mu      sync.Mutex
 	conns   map[*appConn]struct{} // guarded by mu
-	closing bool                  // guarded by mu
+	closing atomic.Bool           // set under mu
 	wg      sync.WaitGroup
 	back    *handBackListener // the connections going back to net/http; nil: no take-over
 	backSrv *http.Server      // the server of back
@@ -96,7 +96,7 @@ func plainFast(r *http.Request) bool {
 func (cs *appConns) add(c *appConn) bool {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	if cs.closing {
+	if cs.closing.Load() {
 		return false
 	}
 	if cs.conns == nil {
@@ -118,7 +118,7 @@ func (cs *appConns) remove(c *appConn) {
 // waits for them until ctx ends.
 func (cs *appConns) shutdown(ctx context.Context) {
 	cs.mu.Lock()
-	cs.closing = true
+	cs.closing.Store(true)
 	for c := range cs.conns {
 		c.wake()
 	}
@@ -139,11 +139,7 @@ func (cs *appConns) shutdown(ctx context.Context) {
 	}
 }
 
-func (cs *appConns) isClosing() bool {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return cs.closing
-}
+func (cs *appConns) isClosing() bool { return cs.closing.Load() }
 
 // appConn is a connection taken over from net/http.
 type appConn struct {
@@ -152,7 +148,6 @@ type appConn struct {
 	src        *watchedConn // conn, as br reads it
 	br         *bufio.Reader
 	bw         *bufio.Writer
-	ctx        context.Context // the requests': the server's values; ends with the server or the client
 	host       string          // the origin the connection serves
 	remote     string
 	handler    http.Handler // the server's
@@ -169,8 +164,8 @@ type appConn struct {
 	watchDone chan struct{} // guarded by watchMu: closed when the running watch ends
 	aborted   atomic.Bool   // the watch's read was ended on purpose
 
-	head   bytes.Reader
-	headBR *bufio.Reader // reads head
+	base   *http.Request // carries the requests' context: the later requests are copies of it
+	w      fastWriter    // the response writer, reused
 	body   []byte        // the buffered response body, reused
 	handed bool          // the connection went back to net/http
 }
@@ -194,10 +189,11 @@ func (c *appConn) serve(first *http.Request, h http.Handler) {
 	// connection with it.
 	ctx, cancel := context.WithCancel(first.Context())
 	defer cancel()
-	c.ctx, c.cancel = ctx, cancel
+	c.cancel = cancel
+	c.base = new(http.Request).WithContext(ctx)
 	req := first.WithContext(ctx)
 	for {
-		w := &fastWriter{c: c, req: req, h: http.Header{}, declared: -1}
+		w := c.writer(req)
 		c.startWatch()
 		ran := c.run(w, req, h)
 		c.stopWatch()
@@ -215,6 +211,19 @@ func (c *appConn) serve(first *http.Request, h http.Handler) {
 		}
 		h = c.handler
 	}
+}
+
+// writer returns the response writer of req: the connection's, reset, its header map emptied
+// for reuse.
+func (c *appConn) writer(req *http.Request) *fastWriter {
+	h := c.w.h
+	if h == nil {
+		h = http.Header{}
+	} else {
+		clear(h)
+	}
+	c.w = fastWriter{c: c, req: req, h: h, declared: -1, trailers: c.w.trailers[:0]}
+	return &c.w
 }
 
 // run calls h, recovering from its panics as net/http would; false: the connection must end.
@@ -243,58 +252,51 @@ func (c *appConn) next() (*http.Request, bool) {
 	if err != nil {
 		return nil, false
 	}
-	if c.hdrTimeout > 0 {
-		_ = c.conn.SetReadDeadline(time.Now().Add(c.hdrTimeout))
-	}
-	end := -1
-	for {
-		buf, _ := c.br.Peek(c.br.Buffered())
-		if i := bytes.Index(buf, []byte("\n\r\n")); i >= 0 {
-			end = i + 3
-			break
+	buf, _ := c.br.Peek(c.br.Buffered())
+	end := headEnd(buf)
+	if end == 0 {
+		// The head came in parts: the rest must come within the server's bound.
+		if c.hdrTimeout > 0 {
+			_ = c.conn.SetReadDeadline(time.Now().Add(c.hdrTimeout))
 		}
-		if bytes.Contains(buf, []byte("\n\n")) || len(buf) >= maxFastHead || len(buf) >= c.br.Size() {
-			break // bare line feeds, or a long head: net/http's business
-		}
-		if _, err := c.br.Peek(len(buf) + 1); err != nil {
-			if len(buf) > 0 && errors.Is(err, bufio.ErrBufferFull) {
-				break
+		for end == 0 {
+			if _, err := c.br.Peek(len(buf) + 1); err != nil {
+				if len(buf) > 0 && errors.Is(err, bufio.ErrBufferFull) {
+					end = -1
+					break
+				}
+				return nil, false
 			}
-			return nil, false
+			buf, _ = c.br.Peek(c.br.Buffered())
+			end = headEnd(buf)
 		}
-	}
-	if c.hdrTimeout > 0 {
-		_ = c.conn.SetReadDeadline(time.Time{})
+		if c.hdrTimeout > 0 {
+			_ = c.conn.SetReadDeadline(time.Time{})
+		}
 	}
 	if end < 0 {
 		return nil, true
 	}
-	raw, _ := c.br.Peek(end)
-	if bytes.Count(raw, []byte("\n")) != bytes.Count(raw, []byte("\r\n")) {
+	req, ok := parsePlainRequest(buf[:end], c.base)
+	if !ok || !strings.EqualFold(req.Host, c.host) {
 		return nil, true
-	}
-	c.head.Reset(raw)
-	if c.headBR == nil {
-		c.headBR = bufio.NewReaderSize(&c.head, maxFastHead)
-	} else {
-		c.headBR.Reset(&c.head)
-	}
-	req, err := http.ReadRequest(c.headBR)
-	// ReadRequest took the Host header out (refusing more than one); a missing one leaves Host
-	// empty.
-	if err != nil || !plainFast(req) || req.URL.Host != "" ||
-		!strings.EqualFold(req.Host, c.host) || !httpguts.ValidHostHeader(req.Host) {
-		return nil, true
-	}
-	// textproto checked the values; it lets through names with spaces, which net/http refuses.
-	for k := range req.Header {
-		if !httpguts.ValidHeaderFieldName(k) {
-			return nil, true
-		}
 	}
 	_, _ = c.br.Discard(end)
 	req.RemoteAddr = c.remote
-	return req.WithContext(c.ctx), true
+	return req, true
+}
+
+// headEnd is the length of the request head at the start of buf: 0 when it has not all come
+// yet, -1 when it is not for a taken-over connection (a head with bare line feeds, or longer
+// than maxFastHead), which net/http reads instead.
+func headEnd(buf []byte) int {
+	if i := bytes.Index(buf, []byte("\n\r\n")); i >= 0 && i+3 <= maxFastHead {
+		return i + 3
+	}
+	if bytes.Contains(buf, []byte("\n\n")) || len(buf) >= maxFastHead {
+		return -1
+	}
+	return 0
 }
 
 // watchAfter is how long a request runs before its connection is watched for the client's
