@@ -148,7 +148,7 @@ type appConn struct {
 	src        *watchedConn // conn, as br reads it
 	br         *bufio.Reader
 	bw         *bufio.Writer
-	host       string          // the origin the connection serves
+	host       string // the origin the connection serves
 	remote     string
 	handler    http.Handler // the server's
 	log        interface{ Warn(string, ...any) }
