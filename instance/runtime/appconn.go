@@ -71,7 +71,8 @@ func (rt *Runtime) takeOver(w http.ResponseWriter, r *http.Request, h http.Handl
 		return false
 	}
 	c := &appConn{cs: cs, conn: conn, src: &watchedConn{Conn: conn}, bw: brw.Writer, host: r.Host,
-		remote: r.RemoteAddr, handler: srv.Handler, log: rt.log, hdrTimeout: srv.ReadHeaderTimeout}
+		remote: r.RemoteAddr, handler: srv.Handler, log: rt.log, hdrTimeout: srv.ReadHeaderTimeout,
+		idleTimeout: srv.IdleTimeout}
 	// Reads go through src, where a byte read while watching for the client's leaving is kept.
 	ahead, _ := brw.Reader.Peek(brw.Reader.Buffered())
 	c.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), c.src), maxFastHead)
@@ -153,6 +154,12 @@ type appConn struct {
 	handler    http.Handler // the server's
 	log        interface{ Warn(string, ...any) }
 	hdrTimeout time.Duration
+
+	// The connection is closed when it waits idleTimeout for its next request. Its read
+	// deadline for that is moved at most once a second (idleSet: when; zero: no deadline),
+	// not at every request, so an idle wait may end up to a second early.
+	idleTimeout time.Duration
+	idleSet     time.Time
 
 	cancel context.CancelFunc // ends ctx: the client left
 	idle   atomic.Bool        // waiting for the next request
@@ -247,6 +254,12 @@ func (c *appConn) next() (*http.Request, bool) {
 	if c.cs.isClosing() {
 		return nil, false
 	}
+	if c.idleTimeout > 0 && c.br.Buffered() == 0 && !c.src.hasKept {
+		if now := time.Now(); now.Sub(c.idleSet) >= time.Second {
+			_ = c.conn.SetReadDeadline(now.Add(c.idleTimeout))
+			c.idleSet = now
+		}
+	}
 	_, err := c.br.Peek(1)
 	c.idle.Store(false)
 	if err != nil {
@@ -258,6 +271,7 @@ func (c *appConn) next() (*http.Request, bool) {
 		// The head came in parts: the rest must come within the server's bound.
 		if c.hdrTimeout > 0 {
 			_ = c.conn.SetReadDeadline(time.Now().Add(c.hdrTimeout))
+			c.idleSet = time.Time{}
 		}
 		for end == 0 {
 			if _, err := c.br.Peek(len(buf) + 1); err != nil {
@@ -345,6 +359,10 @@ func (c *appConn) watchNow() {
 		c.watchMu.Unlock()
 		return
 	}
+	// The idle wait's deadline must not end the watch of a long request. Cleared before the
+	// watch is published: stopWatch's own deadline comes after.
+	_ = c.conn.SetReadDeadline(time.Time{})
+	c.idleSet = time.Time{}
 	done := make(chan struct{})
 	c.watchDone = done
 	c.watchMu.Unlock()
@@ -374,6 +392,7 @@ func (c *appConn) stopWatch() {
 		_ = c.conn.SetReadDeadline(time.Unix(1, 0))
 		<-done
 		_ = c.conn.SetReadDeadline(time.Time{})
+		c.idleSet = time.Time{}
 		c.aborted.Store(false)
 	}
 }

@@ -186,3 +186,46 @@ func TestTakenOverConnectionNoticesTheClientLeaving(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A taken-over connection that waits for its next request longer than IdleConnTimeout is
+// closed, as net/http closes its own; a request that runs longer than that (a stream) is not
+// cut by it.
+func TestTakenOverConnectionIdleTimeout(t *testing.T) {
+	const idle = 1500 * time.Millisecond
+	h := start(t, runtime.Config{AllowPrivateGit: true, IdleConnTimeout: idle})
+	h.addInstance(t, "alice.test")
+	installProbe(t, h, "alice.test")
+	cookie := appSession(t, h, "alice.test", "http://probe.alice.test/")
+	c := dialRaw(t, h)
+	c.send("GET / HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
+	if resp, body := c.read(http.MethodGet); resp.StatusCode != 200 || body != "probe ok\n" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	if served, _ := runtime.TakenOverRequests(h.rt); served < 1 {
+		t.Fatal("the connection was not taken over")
+	}
+	c.send("GET /stream HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bufio.NewReader(resp.Body)
+	if line, err := body.ReadString('\n'); err != nil || line != "first\n" {
+		t.Fatalf("the stream's first line: %q %v", line, err)
+	}
+	time.Sleep(idle + time.Second)
+	other := dialRaw(t, h)
+	other.send("GET /stream-end HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
+	other.read(http.MethodGet)
+	if rest, err := io.ReadAll(body); err != nil || string(rest) != "last\n" {
+		t.Fatalf("a stream longer than the idle timeout was cut: %q %v", rest, err)
+	}
+	resp.Body.Close()
+	waited := time.Now()
+	if n, err := c.br.ReadByte(); err != io.EOF {
+		t.Fatalf("an idle connection: read %q %v, want the server's close", n, err)
+	}
+	if d := time.Since(waited); d < idle-time.Second-100*time.Millisecond {
+		t.Errorf("closed after %v idle, before the timeout (%v)", d, idle)
+	}
+}

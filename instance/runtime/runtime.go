@@ -52,6 +52,9 @@ type Config struct {
 	// Zero values take the controller's defaults (10 minutes, 512 MiB).
 	AppIdleTimeout time.Duration
 	AppMemoryMax   int64
+	// IdleConnTimeout closes a client's keep-alive connection that carried no request this
+	// long (zero: 2 minutes), so that idle or abandoned connections do not pile up.
+	IdleConnTimeout time.Duration
 	// Registries are the app registries every instance trusts, in priority order, unless it
 	// has its own list. Their clients reach private addresses only with AllowPrivateGit.
 	Registries []apps.Registry
@@ -243,16 +246,23 @@ func (rt *Runtime) Serve(ctx context.Context) error {
 	return rt.ServeListeners(ctx, pub, adm)
 }
 
+// defaultIdleConnTimeout is how long a keep-alive connection may wait for its next request.
+const defaultIdleConnTimeout = 2 * time.Minute
+
 // ServeListeners is Serve on listeners the caller opened.
 func (rt *Runtime) ServeListeners(ctx context.Context, pub, adm net.Listener) error {
 	public := rt.Public()
 	base := func(net.Listener) context.Context { return ctx }
+	idle := rt.cfg.IdleConnTimeout
+	if idle <= 0 {
+		idle = defaultIdleConnTimeout
+	}
 	servers := []*http.Server{
-		{Handler: public, ReadHeaderTimeout: 10 * time.Second, BaseContext: base},
-		{Handler: rt.Admin(), ReadHeaderTimeout: 10 * time.Second},
+		{Handler: public, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle, BaseContext: base},
+		{Handler: rt.Admin(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle},
 		// The connections to node apps taken over from the first server and handed back
 		// (see appConns).
-		{Handler: public, ReadHeaderTimeout: 10 * time.Second, BaseContext: base},
+		{Handler: public, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle, BaseContext: base},
 	}
 	rt.appConns.back, rt.appConns.backSrv = newHandBackListener(pub.Addr()), servers[2]
 	rt.setLocalURL(pub.Addr())
