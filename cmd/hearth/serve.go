@@ -31,7 +31,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.PublicScheme, "public-scheme", "http", "how browsers reach the instances: http, or https behind a proxy that terminates TLS")
 	fs.StringVar(&cfg.FlatAppsDomain, "flat-apps-domain", "", "serve apps at {instance}-{slug}.DOMAIN for instances directly under DOMAIN (single-level wildcard certificates)")
 	fs.DurationVar(&cfg.AppIdleTimeout, "app-idle-timeout", 10*time.Minute, "stop a node app after this long without requests")
-	fs.DurationVar(&cfg.IdleConnTimeout, "idle-conn-timeout", 2*time.Minute, "close a client's keep-alive connection after this long without a request")
+	fs.DurationVar(&cfg.IdleConnTimeout, "idle-conn-timeout", runtime.DefaultIdleConnTimeout, "close a client's keep-alive connection after this long without a request")
 	fs.Var(registriesFlag{&cfg.Registries}, "registry", "trust this app registry, URL=ed25519:KEY (repeat, in priority order; the environment twin separates them with commas)")
 	appMemory := fs.Int64("app-memory-mb", 512, "memory limit of each node app, in MiB")
 	initInstance := fs.String("init-instance", "", "create this instance at start if the runtime has none")

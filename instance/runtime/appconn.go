@@ -23,9 +23,9 @@ import (
 // than the proxying itself: a goroutine per request watching the connection, a copy and a sort
 // of the response's headers. So the first plain request of a plain-HTTP/1.1 connection to a
 // node app takes the connection over from net/http (Hijack), and appConn serves it and the
-// connection's later requests itself: each request's head is parsed by net/http's own parser
-// (http.ReadRequest), goes through the same handler as any request (routing, the app's gate,
-// the proxy), and its response is written straight onto the connection. A request that is not
+// connection's later requests itself: each request's head is parsed (parsePlainRequest, held to
+// net/http's parser by a test), goes through the same handler as any request (routing, the
+// app's gate, the proxy), and its response is written straight onto the connection. A request that is not
 // plain, not for the same origin, or not parsed cleanly is not served here: the connection,
 // with that request still unread, goes back to net/http (a second http.Server serving the
 // handed-back connections), which answers it and the rest as usual.
@@ -270,8 +270,7 @@ func (c *appConn) next() (*http.Request, bool) {
 	if end == 0 {
 		// The head came in parts: the rest must come within the server's bound.
 		if c.hdrTimeout > 0 {
-			_ = c.conn.SetReadDeadline(time.Now().Add(c.hdrTimeout))
-			c.idleSet = time.Time{}
+			c.setDeadline(time.Now().Add(c.hdrTimeout))
 		}
 		for end == 0 {
 			if _, err := c.br.Peek(len(buf) + 1); err != nil {
@@ -285,7 +284,7 @@ func (c *appConn) next() (*http.Request, bool) {
 			end = headEnd(buf)
 		}
 		if c.hdrTimeout > 0 {
-			_ = c.conn.SetReadDeadline(time.Time{})
+			c.setDeadline(time.Time{})
 		}
 	}
 	if end < 0 {
@@ -298,6 +297,13 @@ func (c *appConn) next() (*http.Request, bool) {
 	_, _ = c.br.Discard(end)
 	req.RemoteAddr = c.remote
 	return req, true
+}
+
+// setDeadline sets the connection's read deadline for anything but the idle wait (which sets
+// its own again after it).
+func (c *appConn) setDeadline(t time.Time) {
+	_ = c.conn.SetReadDeadline(t)
+	c.idleSet = time.Time{}
 }
 
 // headEnd is the length of the request head at the start of buf: 0 when it has not all come
@@ -361,8 +367,7 @@ func (c *appConn) watchNow() {
 	}
 	// The idle wait's deadline must not end the watch of a long request. Cleared before the
 	// watch is published: stopWatch's own deadline comes after.
-	_ = c.conn.SetReadDeadline(time.Time{})
-	c.idleSet = time.Time{}
+	c.setDeadline(time.Time{})
 	done := make(chan struct{})
 	c.watchDone = done
 	c.watchMu.Unlock()
@@ -389,10 +394,9 @@ func (c *appConn) stopWatch() {
 	}
 	if done != nil {
 		c.aborted.Store(true)
-		_ = c.conn.SetReadDeadline(time.Unix(1, 0))
+		c.setDeadline(time.Unix(1, 0))
 		<-done
-		_ = c.conn.SetReadDeadline(time.Time{})
-		c.idleSet = time.Time{}
+		c.setDeadline(time.Time{})
 		c.aborted.Store(false)
 	}
 }

@@ -156,27 +156,12 @@ func statusOf(t *testing.T, h *harness, method, cookie, body string) int {
 // connection too: the proxy lets go of the app and of the connection.
 func TestTakenOverConnectionNoticesTheClientLeaving(t *testing.T) {
 	h := start(t, runtime.Config{AllowPrivateGit: true})
-	h.addInstance(t, "alice.test")
-	installProbe(t, h, "alice.test")
-	cookie := appSession(t, h, "alice.test", "http://probe.alice.test/")
-	c := dialRaw(t, h)
-	c.send("GET / HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
-	if resp, body := c.read(http.MethodGet); resp.StatusCode != 200 || body != "probe ok\n" {
-		t.Fatalf("%d %q", resp.StatusCode, body)
-	}
+	cookie, c := probeConn(t, h)
 	open := runtime.TakenOverConns(h.rt) // this one, and the session hand-off's client's
 	if open < 1 {
 		t.Fatal("the connection was not taken over")
 	}
-	c.send("GET /stream HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
-	resp, err := http.ReadResponse(c.br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(resp.Body).ReadString('\n')
-	if err != nil || line != "first\n" {
-		t.Fatalf("the stream's first line: %q %v", line, err)
-	}
+	openStream(t, c, cookie)
 	c.conn.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for runtime.TakenOverConns(h.rt) != open-1 {
@@ -193,26 +178,11 @@ func TestTakenOverConnectionNoticesTheClientLeaving(t *testing.T) {
 func TestTakenOverConnectionIdleTimeout(t *testing.T) {
 	const idle = 1500 * time.Millisecond
 	h := start(t, runtime.Config{AllowPrivateGit: true, IdleConnTimeout: idle})
-	h.addInstance(t, "alice.test")
-	installProbe(t, h, "alice.test")
-	cookie := appSession(t, h, "alice.test", "http://probe.alice.test/")
-	c := dialRaw(t, h)
-	c.send("GET / HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
-	if resp, body := c.read(http.MethodGet); resp.StatusCode != 200 || body != "probe ok\n" {
-		t.Fatalf("%d %q", resp.StatusCode, body)
-	}
+	cookie, c := probeConn(t, h)
 	if served, _ := runtime.TakenOverRequests(h.rt); served < 1 {
 		t.Fatal("the connection was not taken over")
 	}
-	c.send("GET /stream HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
-	resp, err := http.ReadResponse(c.br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := bufio.NewReader(resp.Body)
-	if line, err := body.ReadString('\n'); err != nil || line != "first\n" {
-		t.Fatalf("the stream's first line: %q %v", line, err)
-	}
+	resp, body := openStream(t, c, cookie)
 	time.Sleep(idle + time.Second)
 	other := dialRaw(t, h)
 	other.send("GET /stream-end HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
@@ -228,4 +198,35 @@ func TestTakenOverConnectionIdleTimeout(t *testing.T) {
 	if d := time.Since(waited); d < idle-time.Second-100*time.Millisecond {
 		t.Errorf("closed after %v idle, before the timeout (%v)", d, idle)
 	}
+}
+
+// probeConn installs the probe app on alice.test, onboards its owner and returns the app's
+// session cookie and a connection that has had one plain request answered (taken over).
+func probeConn(t *testing.T, h *harness) (string, *rawConn) {
+	t.Helper()
+	h.addInstance(t, "alice.test")
+	installProbe(t, h, "alice.test")
+	cookie := appSession(t, h, "alice.test", "http://probe.alice.test/")
+	c := dialRaw(t, h)
+	c.send("GET / HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
+	if resp, body := c.read(http.MethodGet); resp.StatusCode != 200 || body != "probe ok\n" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	return cookie, c
+}
+
+// openStream asks the probe app for its stream on c and reads the stream's first line; the
+// body reads on from there.
+func openStream(t *testing.T, c *rawConn, cookie string) (*http.Response, *bufio.Reader) {
+	t.Helper()
+	c.send("GET /stream HTTP/1.1\r\nHost: probe.alice.test\r\nCookie: " + cookie + "\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bufio.NewReader(resp.Body)
+	if line, err := body.ReadString('\n'); err != nil || line != "first\n" {
+		t.Fatalf("the stream's first line: %q %v", line, err)
+	}
+	return resp, body
 }

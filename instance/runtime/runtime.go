@@ -246,8 +246,9 @@ func (rt *Runtime) Serve(ctx context.Context) error {
 	return rt.ServeListeners(ctx, pub, adm)
 }
 
-// defaultIdleConnTimeout is how long a keep-alive connection may wait for its next request.
-const defaultIdleConnTimeout = 2 * time.Minute
+// DefaultIdleConnTimeout is how long a keep-alive connection may wait for its next request
+// when Config.IdleConnTimeout is zero.
+const DefaultIdleConnTimeout = 2 * time.Minute
 
 // ServeListeners is Serve on listeners the caller opened.
 func (rt *Runtime) ServeListeners(ctx context.Context, pub, adm net.Listener) error {
@@ -255,7 +256,7 @@ func (rt *Runtime) ServeListeners(ctx context.Context, pub, adm net.Listener) er
 	base := func(net.Listener) context.Context { return ctx }
 	idle := rt.cfg.IdleConnTimeout
 	if idle <= 0 {
-		idle = defaultIdleConnTimeout
+		idle = DefaultIdleConnTimeout
 	}
 	servers := []*http.Server{
 		{Handler: public, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle, BaseContext: base},

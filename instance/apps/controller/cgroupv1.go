@@ -131,24 +131,27 @@ func joinCgroups(dirs []string, pid int) error {
 
 // remove deletes the app's cgroups (they hold no process once it stopped).
 func (cg *cgroupV1) remove(id string) error {
-	var errs []error
-	for _, d := range []string{filepath.Join(cg.mem, id), filepath.Join(cg.cpu, id)} {
-		if err := os.Remove(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return removeDirs(filepath.Join(cg.mem, id), filepath.Join(cg.cpu, id))
 }
 
 // removeCgroups deletes the cgroups of the app with the given id, which runs no more.
 func (c *Controller) removeCgroups(id string) error {
 	switch {
 	case c.cgroup != "":
-		if err := os.Remove(filepath.Join(c.cgroup, id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
+		return removeDirs(filepath.Join(c.cgroup, id))
 	case c.cgV1 != nil:
 		return c.cgV1.remove(id)
 	}
 	return nil
+}
+
+// removeDirs removes empty directories (cgroups), those already gone aside.
+func removeDirs(dirs ...string) error {
+	var errs []error
+	for _, d := range dirs {
+		if err := os.Remove(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -45,11 +45,11 @@
 // in both, children of the runtime's, with memory.limit_in_bytes (and memsw's, when swap is
 // accounted) and cpu.cfs_quota_us; v1 cannot start a process in a cgroup, so the app's
 // process joins them right after its exec, while prlimit or Node is still starting. Without
-// either, memory
-// is bounded with RLIMIT_DATA and Node's --max-old-space-size, and CPU is not limited. An
-// app's cgroups are removed when it is removed or the controller closes. Open files (and, for apps with their own user, processes) are bounded with rlimits
-// either way, set by util-linux's prlimit before the app runs (without it, on the running
-// process, which needs CAP_SYS_RESOURCE for another user). Status.Limits says which apply.
+// either, memory is bounded with RLIMIT_DATA and Node's --max-old-space-size, and CPU is not
+// limited. An app's cgroups are removed when it is removed or the controller closes. Open
+// files (and, for apps with their own user, processes) are bounded with rlimits either way,
+// set by util-linux's prlimit before the app runs (without it, on the running process, which
+// needs CAP_SYS_RESOURCE for another user). Status.Limits says which apply.
 //
 // Layout under Config.Dir: builds/<tree> (build directories), homes/<id> (each app's HOME, with
 // data/ and tmp/), run/<id> (its socket directory), logs/<id>/app.log (its output, rotated at
