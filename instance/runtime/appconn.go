@@ -204,10 +204,12 @@ func (c *appConn) serve(first *http.Request, h http.Handler) {
 		c.startWatch()
 		ran := c.run(w, req, h)
 		c.stopWatch()
+		if ran {
+			c.cs.served.Add(1) // before the answer reaches the client, who may look
+		}
 		if !ran || !w.finish() || w.closeAfter {
 			return
 		}
-		c.cs.served.Add(1)
 		var ok bool
 		if req, ok = c.next(); !ok {
 			return
@@ -403,9 +405,9 @@ func (c *appConn) stopWatch() {
 
 // handBack gives the connection, its unread bytes first, back to net/http.
 func (c *appConn) handBack() {
-	c.handed = c.cs.back.push(&handedConn{Conn: c.conn, r: c.br})
-	if c.handed {
-		c.cs.handed.Add(1)
+	c.cs.handed.Add(1) // before net/http answers the client, who may look
+	if c.handed = c.cs.back.push(&handedConn{Conn: c.conn, r: c.br}); !c.handed {
+		c.cs.handed.Add(-1)
 	}
 }
 
