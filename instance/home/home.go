@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -82,6 +83,18 @@ type Home struct {
 	alive   expiring.Map[struct{}] // owner sessions recently found live, by id
 	codes   usedCodes
 	cookies expiring.Map[string] // app session cookies whose signature was checked → owner session id
+	ended   atomic.Uint64        // counts the times owner sessions were ended here
+}
+
+// SessionsEnded changes whenever owner sessions are ended on this runtime (logout, passphrase
+// change, revocation): a caller that keeps the result of AppGate keeps it only while this
+// stays the same.
+func (h *Home) SessionsEnded() uint64 { return h.ended.Load() }
+
+// forgetSession forgets a live owner session that ended.
+func (h *Home) forgetSession(id string) {
+	h.alive.Forget(id)
+	h.ended.Add(1)
 }
 
 // New returns the pages of cfg.

@@ -146,7 +146,7 @@ func (h *Home) logout(q *req) error {
 		if err := q.owner.Logout(q.ctx(), q.cookie); err != nil {
 			return err
 		}
-		h.alive.Forget(q.session.ID)
+		h.forgetSession(q.session.ID)
 	}
 	web.SetCookie(q.c.Writer, q.c.Request, SessionCookie, "", -1)
 	return seeOther(q, "/login")

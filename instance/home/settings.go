@@ -71,6 +71,7 @@ func (h *Home) changePassphrase(q *req) error {
 		return h.settingsError(q, err)
 	}
 	h.alive.ForgetAllBut(q.session.ID)
+	h.ended.Add(1)
 	return h.settingsPage(q, http.StatusOK, "Passphrase changed. Every other session was logged out.", "")
 }
 
@@ -124,6 +125,6 @@ func (h *Home) revokeSession(q *req) error {
 	if err != nil && !errors.Is(err, owner.ErrNoSession) {
 		return err
 	}
-	h.alive.Forget(id)
+	h.forgetSession(id)
 	return h.settingsPage(q, http.StatusOK, "That session is logged out.", "")
 }

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hearth-cloud/hearth/internal/nbconn"
+
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -46,16 +48,22 @@ type appConns struct {
 	wg      sync.WaitGroup
 	back    *handBackListener // the connections going back to net/http; nil: no take-over
 	backSrv *http.Server      // the server of back
+	loop    *reactor          // serves the connections between their requests; nil: none
 	served  atomic.Int64      // requests served on taken-over connections (tests)
 	handed  atomic.Int64      // connections handed back (tests)
+	looped  atomic.Int64      // requests the loop answered itself (tests)
 }
 
 // takeOver serves r (a plain request to the node app h, already let through its gate) and the
 // later requests of its connection, when the connection may be taken over; it reports false,
 // having done nothing, when it may not.
-func (rt *Runtime) takeOver(w http.ResponseWriter, r *http.Request, h http.Handler) bool {
+func (rt *Runtime) takeOver(w http.ResponseWriter, r *http.Request, h http.Handler, route *nodeRoute) bool {
 	cs := &rt.appConns
-	if _, ours := w.(*fastWriter); ours || cs.back == nil || !plainFast(r) || r.TLS != nil {
+	if fw, ours := w.(*fastWriter); ours {
+		fw.c.route = route // for the connection's next requests
+		return false
+	}
+	if cs.back == nil || !plainFast(r) || r.TLS != nil {
 		return false
 	}
 	// A connection handed back stays with net/http: it has shown it carries other requests.
@@ -66,13 +74,19 @@ func (rt *Runtime) takeOver(w http.ResponseWriter, r *http.Request, h http.Handl
 	if cs.isClosing() {
 		return false
 	}
-	conn, brw, err := http.NewResponseController(w).Hijack()
+	hijacked, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return false
 	}
-	c := &appConn{cs: cs, conn: conn, src: &watchedConn{Conn: conn}, bw: brw.Writer, host: r.Host,
+	conn, err := nbconn.New(hijacked)
+	if err != nil {
+		hijacked.Close()
+		return true
+	}
+	c := &appConn{cs: cs, conn: conn, src: &watchedConn{Conn: conn}, host: r.Host, route: route,
 		remote: r.RemoteAddr, handler: srv.Handler, log: rt.log, hdrTimeout: srv.ReadHeaderTimeout,
 		idleTimeout: srv.IdleTimeout}
+	c.bw = bufio.NewWriterSize(outWriter{c}, 4<<10)
 	// Reads go through src, where a byte read while watching for the client's leaving is kept.
 	ahead, _ := brw.Reader.Peek(brw.Reader.Buffered())
 	c.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), c.src), maxFastHead)
@@ -80,8 +94,12 @@ func (rt *Runtime) takeOver(w http.ResponseWriter, r *http.Request, h http.Handl
 		conn.Close()
 		return true
 	}
-	defer cs.remove(c)
-	c.serve(r, h)
+	// One context for the connection's requests, which outlives this handler (net/http ends
+	// the request's when it returns): the client leaving ends it, and the connection with it.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	c.cancel = cancel
+	c.base = new(http.Request).WithContext(ctx)
+	c.serve(r.WithContext(ctx), h)
 	return true
 }
 
@@ -124,6 +142,7 @@ func (cs *appConns) shutdown(ctx context.Context) {
 		c.wake()
 	}
 	cs.mu.Unlock()
+	cs.loop.shutdown()
 	done := make(chan struct{})
 	go func() { cs.wg.Wait(); close(done) }()
 	select {
@@ -145,7 +164,7 @@ func (cs *appConns) isClosing() bool { return cs.closing.Load() }
 // appConn is a connection taken over from net/http.
 type appConn struct {
 	cs         *appConns
-	conn       net.Conn
+	conn       *nbconn.Conn // direct while the loop has it
 	src        *watchedConn // conn, as br reads it
 	br         *bufio.Reader
 	bw         *bufio.Writer
@@ -175,6 +194,31 @@ type appConn struct {
 	w      fastWriter    // the response writer, reused
 	body   []byte        // the buffered response body, reused
 	handed bool          // the connection went back to net/http
+
+	route   *nodeRoute // how the last request reached its app; nil: not through the lane
+	pending []byte     // answer bytes the loop could not write without waiting
+	loop    loopState  // the loop's, while it has the connection
+}
+
+// outWriter writes what bw holds to the connection. While the loop has the connection, what
+// the socket does not take at once is kept in pending, for a goroutine to write.
+type outWriter struct{ c *appConn }
+
+func (o outWriter) Write(p []byte) (int, error) {
+	c := o.c
+	if !c.conn.Direct() {
+		return c.conn.Write(p)
+	}
+	if len(c.pending) > 0 {
+		c.pending = append(c.pending, p...)
+		return len(p), nil
+	}
+	n, err := c.conn.Write(p)
+	if errors.Is(err, nbconn.ErrWouldBlock) {
+		c.pending = append(c.pending, p[n:]...)
+		return len(p), nil
+	}
+	return n, err
 }
 
 // wake makes a connection waiting for its next request give up now (shutdown).
@@ -184,30 +228,37 @@ func (c *appConn) wake() {
 	}
 }
 
-// serve answers first with h, then the connection's later requests with the server's handler,
-// until the client leaves, a request cannot be served here, or the server shuts down.
-func (c *appConn) serve(first *http.Request, h http.Handler) {
+// serve answers req with h (none when req is nil), then the connection's later requests with
+// the server's handler, until the client leaves, a request cannot be served here, the server
+// shuts down, or the loop takes the connection (see adopt).
+func (c *appConn) serve(req *http.Request, h http.Handler) {
+	ends := true // the connection ends here; false: it went to the loop or back to net/http
 	defer func() {
-		if !c.handed {
-			c.conn.Close()
+		if ends {
+			c.end()
 		}
 	}()
-	// One context for the connection's requests: the client leaving ends it, and the
-	// connection with it.
-	ctx, cancel := context.WithCancel(first.Context())
-	defer cancel()
-	c.cancel = cancel
-	c.base = new(http.Request).WithContext(ctx)
-	req := first.WithContext(ctx)
-	for {
-		w := c.writer(req)
-		c.startWatch()
-		ran := c.run(w, req, h)
-		c.stopWatch()
-		if ran {
-			c.cs.served.Add(1) // before the answer reaches the client, who may look
+	if len(c.pending) > 0 {
+		_, err := c.conn.Write(c.pending)
+		if c.pending = c.pending[:0]; err != nil {
+			return
 		}
-		if !ran || !w.finish() || w.closeAfter {
+	}
+	for {
+		if req != nil {
+			w := c.writer(req)
+			c.startWatch()
+			ran := c.run(w, req, h)
+			c.stopWatch()
+			if ran {
+				c.cs.served.Add(1) // before the answer reaches the client, who may look
+			}
+			if !ran || !w.finish() || w.closeAfter {
+				return
+			}
+		}
+		if c.route != nil && c.br.Buffered() == 0 && !c.src.hasKept && c.cs.loop.adopt(c) {
+			ends = false
 			return
 		}
 		var ok bool
@@ -220,6 +271,15 @@ func (c *appConn) serve(first *http.Request, h http.Handler) {
 		}
 		h = c.handler
 	}
+}
+
+// end closes the connection, or lets it go when it went back to net/http.
+func (c *appConn) end() {
+	if !c.handed {
+		c.conn.Close()
+	}
+	c.cancel()
+	c.cs.remove(c)
 }
 
 // writer returns the response writer of req: the connection's, reset, its header map emptied

@@ -87,6 +87,9 @@ func TestTakenOverConnections(t *testing.T) {
 		t.Errorf("pipelined HEAD: %d %q, on a fresh connection %d", resp.StatusCode, body, headStatus)
 	}
 	served, handed := runtime.TakenOverRequests(h.rt)
+	if looped := runtime.LoopRequests(h.rt); looped < 2 {
+		t.Errorf("the loop answered %d requests (want at least 2 of the 6)", looped)
+	}
 	if served-served0 != 6 || handed != handed0 {
 		t.Errorf("%d requests served on the taken-over connection (want 6), %d handed back (want 0)", served-served0, handed-handed0)
 	}

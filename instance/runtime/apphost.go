@@ -206,6 +206,7 @@ func (rt *Runtime) treeRoot(tree, dir string) (*os.Root, error) {
 
 // dropAppServers closes the static servers of an app (of every scheme) and forgets its record.
 func (rt *Runtime) dropAppServers(inst *tenants.Instance, slug string) {
+	rt.routes.Add(1)
 	rt.appServers.mu.Lock()
 	defer rt.appServers.mu.Unlock()
 	rt.appServers.installed.Forget(inst.ID + "/" + slug)

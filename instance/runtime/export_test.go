@@ -17,3 +17,6 @@ func TakenOverConns(rt *Runtime) int {
 	defer rt.appConns.mu.Unlock()
 	return len(rt.appConns.conns)
 }
+
+// LoopRequests is how many requests the event loop of taken-over connections answered itself.
+func LoopRequests(rt *Runtime) int64 { return rt.appConns.looped.Load() }

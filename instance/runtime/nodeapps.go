@@ -37,6 +37,7 @@ type nodeApps struct {
 type nodeHandler struct {
 	tree string
 	h    http.Handler
+	lane *controller.Lane // the same, for the loop of taken-over connections
 }
 
 // openNodeApps starts the controller under the data directory. When the runtime runs as root
@@ -106,7 +107,8 @@ func (rt *Runtime) serveNode(w http.ResponseWriter, r *http.Request, inst *tenan
 		jsonError(w, http.StatusServiceUnavailable, "unavailable", "This runtime cannot run node apps: "+rt.nodes.err.Error())
 		return
 	}
-	if !rt.home.AppGate(r, inst, in.Slug) && !m.IsPublic(r.URL.Path) {
+	gated := rt.home.AppGate(r, inst, in.Slug)
+	if !gated && !m.IsPublic(r.URL.Path) {
 		if !proxy.IsNavigation(r) {
 			jsonError(w, http.StatusUnauthorized, "unauthorized", "Open the app from your Hearth to log in.")
 			return
@@ -116,43 +118,48 @@ func (rt *Runtime) serveNode(w http.ResponseWriter, r *http.Request, inst *tenan
 		http.Redirect(w, r, origin+"/apps/"+in.Slug+"/open?next="+url.QueryEscape(scheme(r)+"://"+r.Host+r.URL.RequestURI()), http.StatusFound)
 		return
 	}
-	h, err := rt.nodeHandlerFor(r.Context(), inst, in, m)
+	nh, err := rt.nodeHandlerFor(r.Context(), inst, in, m)
 	if err != nil {
 		rt.log.Error("runtime: node app", "app", in.Slug, "instance", inst.Domain, "err", err)
 		jsonError(w, http.StatusServiceUnavailable, "unavailable", "The app's files are not available on this node.")
 		return
 	}
+	cookie := r.Header["Cookie"]
 	home.StripAppCookie(r)
-	if rt.takeOver(w, r, h) {
+	var route *nodeRoute
+	if gated {
+		route = rt.routeOf(w, cookie, r.Header["Cookie"], nh.lane)
+	}
+	if rt.takeOver(w, r, nh.h, route) {
 		return
 	}
-	h.ServeHTTP(w, r)
+	nh.h.ServeHTTP(w, r)
 }
 
-func (rt *Runtime) nodeHandlerFor(ctx context.Context, inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) (http.Handler, error) {
+func (rt *Runtime) nodeHandlerFor(ctx context.Context, inst *tenants.Instance, in *apps.Installed, m *manifest.Manifest) (nodeHandler, error) {
 	key := inst.ID + "/" + in.Slug
 	rt.nodes.mu.Lock()
 	nh, ok := rt.nodes.handlers[key]
 	rt.nodes.mu.Unlock()
 	if ok && nh.tree == in.Tree {
-		return nh.h, nil
+		return nh, nil
 	}
 	// Outside the lock: on a node that lacks the tree, this fetches it.
 	app, err := rt.nodeApp(ctx, inst, in, m)
 	if err != nil {
-		return nil, err
+		return nodeHandler{}, err
 	}
 	rt.nodes.mu.Lock()
 	defer rt.nodes.mu.Unlock()
 	if nh, ok := rt.nodes.handlers[key]; ok && nh.tree == in.Tree {
-		return nh.h, nil
+		return nh, nil
 	}
 	if rt.nodes.handlers == nil {
 		rt.nodes.handlers = map[string]nodeHandler{}
 	}
-	h := rt.nodes.ctl.Handler(app)
-	rt.nodes.handlers[key] = nodeHandler{tree: in.Tree, h: h}
-	return h, nil
+	nh = nodeHandler{tree: in.Tree, h: rt.nodes.ctl.Handler(app), lane: rt.nodes.ctl.Lane(app)}
+	rt.nodes.handlers[key] = nh
+	return nh, nil
 }
 
 // buildNode installs a node app's dependencies, so that errors show when the owner installs.
@@ -175,6 +182,7 @@ func (rt *Runtime) stopNode(ctx context.Context, inst *tenants.Instance, slug st
 	rt.nodes.mu.Lock()
 	delete(rt.nodes.handlers, inst.ID+"/"+slug)
 	rt.nodes.mu.Unlock()
+	rt.routes.Add(1)
 	if err := rt.nodes.ctl.Stop(ctx, inst.ID, slug); err != nil {
 		rt.log.Warn("runtime: stop node app", "app", slug, "instance", inst.Domain, "err", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -81,7 +82,8 @@ type Runtime struct {
 	throttle *owner.Throttle
 
 	appServers appServers
-	appConns   appConns // connections to node apps taken over from net/http
+	appConns   appConns      // connections to node apps taken over from net/http
+	routes     atomic.Uint64 // changes when what routes requests to node apps may have changed (see nodeRoute)
 	nodes      nodeApps
 	streams    streams          // the long-lived requests of device and app tokens, to end with them
 	manifests  sync.Map         // tree hash → *manifest.Manifest: parsed once per installed version
@@ -266,6 +268,11 @@ func (rt *Runtime) ServeListeners(ctx context.Context, pub, adm net.Listener) er
 		{Handler: public, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle, BaseContext: base},
 	}
 	rt.appConns.back, rt.appConns.backSrv = newHandBackListener(pub.Addr()), servers[2]
+	if loop, err := newReactor(rt, &rt.appConns); err != nil {
+		rt.log.Warn("runtime: no event loop for node apps' connections: each keeps a goroutine", "err", err)
+	} else {
+		rt.appConns.loop = loop
+	}
 	rt.setLocalURL(pub.Addr())
 	errc := make(chan error, 3)
 	for i, l := range []net.Listener{pub, adm, rt.appConns.back} {

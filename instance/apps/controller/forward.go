@@ -24,6 +24,11 @@ func (p *proc) forward(w http.ResponseWriter, r *http.Request) {
 		p.proxyError(w, r, err)
 		return
 	}
+	p.respond(w, r, resp)
+}
+
+// respond writes the app's response to a forwarded request to w.
+func (p *proc) respond(w http.ResponseWriter, r *http.Request, resp *http.Response) {
 	if resp.StatusCode == http.StatusSwitchingProtocols {
 		resp.Body.Close()
 		p.proxyError(w, r, errUnaskedUpgrade)

@@ -116,7 +116,14 @@ func (t *socketTransport) exchange(req *http.Request, sc *sockConn, forwarded bo
 		stop()
 		return nil, err
 	}
+	return t.receive(req, sc, forwarded, stop)
+}
+
+// receive reads the response to req, sent on sc, as exchange describes; stop ends the
+// request's cancellation watch.
+func (t *socketTransport) receive(req *http.Request, sc *sockConn, forwarded bool, stop func() bool) (*http.Response, error) {
 	var resp *http.Response
+	var err error
 	plain := false
 	if forwarded {
 		resp, plain = readPlainResponse(sc.br, req)
