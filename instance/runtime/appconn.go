@@ -52,6 +52,9 @@ type appConns struct {
 	served  atomic.Int64      // requests served on taken-over connections (tests)
 	handed  atomic.Int64      // connections handed back (tests)
 	looped  atomic.Int64      // requests the loop answered itself (tests)
+	// requests the loop sent to apps and has not answered yet (tests)
+	exchanges atomic.Int64
+	spilled   atomic.Int64 // answers the loop left to a goroutine to write (tests)
 }
 
 // takeOver serves r (a plain request to the node app h, already let through its gate) and the

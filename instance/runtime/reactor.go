@@ -311,7 +311,7 @@ func (rx *reactor) stop() {
 	for _, c := range rx.clients {
 		if up := c.loop.up; up != nil {
 			rx.closeUp(up)
-			up.u.Lane().End()
+			rx.exchangeEnds(c)
 		}
 		rx.drop(c)
 	}
@@ -354,10 +354,8 @@ func (rx *reactor) onClient(c *appConn, events uint32) {
 
 // abort ends c in the middle of an exchange.
 func (rx *reactor) abort(c *appConn) {
-	up := c.loop.up
-	rx.closeUp(up)
-	up.u.Lane().End()
-	c.loop.up = nil
+	rx.closeUp(c.loop.up)
+	rx.exchangeEnds(c)
 	rx.drop(c)
 }
 
@@ -416,6 +414,14 @@ func (rx *reactor) send(c *appConn, req *http.Request) {
 	}
 	up.c = c
 	c.loop.up, c.loop.req, c.loop.cookie = up, req, cookie
+	rx.cs.exchanges.Add(1)
+}
+
+// exchangeEnds ends the exchange of c, whose connection to the app goes.
+func (rx *reactor) exchangeEnds(c *appConn) {
+	c.loop.up.u.Lane().End()
+	c.loop.up, c.loop.req, c.loop.cookie = nil, nil, nil
+	rx.cs.exchanges.Add(-1)
 }
 
 // upstream returns an idle connection to the app of run, or a new one.
@@ -483,16 +489,15 @@ func (rx *reactor) onUp(up *loopUp, events uint32) {
 	switch {
 	case err != nil:
 		rx.closeUp(up)
-		up.u.Lane().End()
-		req := c.loop.req
-		c.loop.up, c.loop.req = nil, nil
+		req, cookie := c.loop.req, c.loop.cookie
+		rx.exchangeEnds(c)
 		if got {
 			rx.drop(c) // as a goroutine does with an answer cut short
 			return
 		}
 		// Nothing came (a kept connection the app had closed, an app that died): the request
 		// goes through the handler, which sends it again or tells the owner why it cannot.
-		req.Header["Cookie"] = c.loop.cookie
+		req.Header["Cookie"] = cookie
 		rx.release(c, req, c.handler)
 	case answer == controller.AnswerPending:
 		if events&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
@@ -509,7 +514,8 @@ func (rx *reactor) onUp(up *loopUp, events uint32) {
 func (rx *reactor) finishElsewhere(c *appConn, up *loopUp) {
 	rx.forgetUp(up)
 	req := c.loop.req
-	c.loop.up, c.loop.req = nil, nil
+	c.loop.up, c.loop.req, c.loop.cookie = nil, nil, nil
+	rx.cs.exchanges.Add(-1) // it goes on, elsewhere
 	rx.release(c, req, finishing{up.u})
 }
 
@@ -533,8 +539,7 @@ func (rx *reactor) respond(c *appConn, up *loopUp) {
 		rx.finishElsewhere(c, up)
 		return
 	}
-	up.u.Lane().End()
-	c.loop.up, c.loop.req, c.loop.cookie = nil, nil, nil
+	rx.exchangeEnds(c)
 	if keep && ran {
 		up.c, up.since = nil, rx.now
 		rx.idle[up.u.Lane()] = append(rx.idle[up.u.Lane()], up)
@@ -550,6 +555,7 @@ func (rx *reactor) respond(c *appConn, up *loopUp) {
 		return
 	}
 	if len(c.pending) > 0 {
+		rx.cs.spilled.Add(1)
 		rx.release(c, nil, nil) // it writes what the client did not take yet, then serves on
 		return
 	}

@@ -7,6 +7,7 @@
 //   GET /list?path=P      {ok: true} if it can list directory P, else {code}
 //   GET /write?path=P     {ok: true} if it can write file P, else {code}
 //   GET /headers          the request's headers, as JSON
+//   GET /big?kb=N         N KB of a repeated alphabet, with a Content-Length
 //   GET /token            calls HEARTH_URL/whoami with HEARTH_TOKEN; answers its status and body
 //   GET /crash            answers, then exits with status 3
 //   GET /spawn            starts a detached child (a session of its own); answers its pid
@@ -57,6 +58,11 @@ const server = http.createServer(async (req, res) => {
       return attempt(res, () => fs.writeFileSync(path, "written by the probe\n"));
     case "/headers":
       return json(res, 200, req.headers);
+    case "/big": {
+      const body = Buffer.alloc(Number(url.searchParams.get("kb")) * 1024, "abcdefghijklmnopqrstuvwxyz");
+      res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": body.length });
+      return res.end(body);
+    }
     case "/token": {
       try {
         const r = await fetch(process.env.HEARTH_URL + "/whoami", { headers: { Authorization: `Bearer ${process.env.HEARTH_TOKEN}` } });
