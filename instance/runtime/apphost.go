@@ -53,7 +53,7 @@ func (rt *Runtime) serveApp(w http.ResponseWriter, r *http.Request) bool {
 	case home.SessionPath:
 		rt.home.ServeAppSession(w, r, inst, ah.Slug)
 		return true
-	case "/hearth.js":
+	case clientScriptPath:
 		clientScript.ServeHTTP(w, r)
 		return true
 	}
@@ -79,6 +79,12 @@ func (rt *Runtime) serveApp(w http.ResponseWriter, r *http.Request) bool {
 
 // clientScript serves hearth.js on every app's origin (and the instance's).
 var clientScript = proxy.ClientScript()
+
+const clientScriptPath = "/hearth.js"
+
+// runtimeOwns reports whether path, on an app's origin, is answered by the runtime, never by
+// the app.
+func runtimeOwns(path string) bool { return path == home.SessionPath || path == clientScriptPath }
 
 // staticFor returns the server of the installed version of a static app, built (and its
 // manifest read) once per version.

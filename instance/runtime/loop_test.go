@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -58,6 +59,34 @@ func TestLoopForwardsAsTheHandler(t *testing.T) {
 	}
 	if n := runtime.LoopRequests(h.rt) - looped; n < 2 {
 		t.Errorf("the loop answered %d of the 4 requests, want 3 (the first goes through the handler: new cookies)", n)
+	}
+	// What the runtime answers on the app's origin stays the runtime's.
+	c.send(probeGet("/hearth.js", cookie+"; theme=dark"))
+	if resp, body := c.read(http.MethodGet); resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") || len(body) < 100 {
+		t.Errorf("/hearth.js on a connection the loop holds: %d %v %.100q", resp.StatusCode, resp.Header, body)
+	}
+}
+
+// A client that sends its last request and closes its side at once gets its answer, then the
+// connection ends.
+func TestLoopAnswersAClientThatClosedItsSide(t *testing.T) {
+	h := start(t, runtime.Config{AllowPrivateGit: true})
+	cookie, c := probeConn(t, h)
+	looped := runtime.LoopRequests(h.rt)
+	c.send(probeGet("/", cookie) + probeGet("/", cookie))
+	if err := c.conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if resp, body := c.read(http.MethodGet); resp.StatusCode != 200 || body != "probe ok\n" {
+			t.Fatalf("answer %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+	if _, err := c.br.ReadByte(); err != io.EOF {
+		t.Errorf("after the answers: %v, want the server's close", err)
+	}
+	if runtime.LoopRequests(h.rt) == looped {
+		t.Error("the loop answered none of the requests")
 	}
 }
 

@@ -24,9 +24,13 @@ func (rx *reactor) onClient(c *appConn, events uint32) {
 		c.loop.readable = true
 		return
 	}
-	if events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+	switch {
+	case events&(unix.EPOLLHUP|unix.EPOLLERR) != 0:
 		rx.drop(c)
 		return
+	case events&unix.EPOLLRDHUP != 0:
+		// The client sent all it will: what it sent is answered, then the end is read.
+		c.loop.readable = true
 	}
 	rx.serveNext(c)
 }
@@ -44,6 +48,7 @@ func (rx *reactor) serveNext(c *appConn) {
 		req, step := c.nextNow()
 		switch step {
 		case stepWait:
+			c.loop.readable = false
 			return
 		case stepEnd:
 			rx.drop(c)
@@ -63,7 +68,7 @@ func (rx *reactor) serveNext(c *appConn) {
 
 // send sends req down c's route, or gives it to a goroutine when it may not go.
 func (rx *reactor) send(c *appConn, req *http.Request) {
-	if req.Method != http.MethodGet || !c.route.holds(rx.rt, req, rx.now) {
+	if req.Method != http.MethodGet || runtimeOwns(req.URL.Path) || !c.route.holds(rx.rt, req, rx.now) {
 		rx.release(c, req, c.handler)
 		return
 	}
@@ -243,7 +248,6 @@ func (rx *reactor) respond(c *appConn, up *loopUp) {
 		return
 	}
 	if c.loop.readable || c.conn.Full || c.br.Buffered() > 0 {
-		c.loop.readable = false
 		rx.serveNext(c)
 	}
 }

@@ -32,7 +32,7 @@ func (rt *Runtime) Public() http.Handler {
 	r.Use(gin.Recovery(), rt.resolveInstance)
 	rt.home.Routes(r)
 	rt.oauthRoutes(r)
-	r.GET("/hearth.js", gin.WrapH(clientScript))
+	r.GET(clientScriptPath, gin.WrapH(clientScript))
 	data := gin.WrapH(rt.data)
 	r.Any("/data", dataCORS, rt.requireToken, data)
 	r.Any("/data/*path", dataCORS, rt.requireToken, data)
