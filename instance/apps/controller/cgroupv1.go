@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // cgroupV1 is where apps' cgroups go on a host whose memory and cpu controllers are on cgroup
@@ -145,11 +147,23 @@ func (c *Controller) removeCgroups(id string) error {
 	return nil
 }
 
-// removeDirs removes empty directories (cgroups), those already gone aside.
+// cgroupLeaveWait bounds how long removeDirs waits for a cgroup's processes, killed just
+// before, to finish leaving it.
+const cgroupLeaveWait = 5 * time.Second
+
+// removeDirs removes empty directories (cgroups), those already gone aside. A cgroup is busy
+// while a process killed just before has not finished exiting: it is tried again until
+// cgroupLeaveWait.
 func removeDirs(dirs ...string) error {
 	var errs []error
 	for _, d := range dirs {
-		if err := os.Remove(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		deadline := time.Now().Add(cgroupLeaveWait)
+		err := os.Remove(d)
+		for errors.Is(err, syscall.EBUSY) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+			err = os.Remove(d)
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
