@@ -10,6 +10,7 @@ import (
 	"net"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -62,7 +63,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		return c.Conn.Read(p)
 	}
 	for {
-		n, err := unix.Read(c.fd, p)
+		n, err := rawIO(unix.SYS_READ, c.fd, p)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -89,7 +90,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	done := 0
 	for done < len(p) {
-		n, err := unix.Write(c.fd, p[done:])
+		n, err := rawIO(unix.SYS_WRITE, c.fd, p[done:])
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -101,4 +102,19 @@ func (c *Conn) Write(p []byte) (int, error) {
 		done += n
 	}
 	return done, nil
+}
+
+// rawIO reads or writes (trap) p on fd without telling Go's scheduler: the descriptor never
+// blocks, so the call is as short as any, and entering and leaving a scheduler-visible syscall
+// (which may hand the thread's P to another thread meanwhile) would cost more than it does.
+func rawIO(trap uintptr, fd int, p []byte) (int, error) {
+	var ptr unsafe.Pointer
+	if len(p) > 0 {
+		ptr = unsafe.Pointer(&p[0])
+	}
+	n, _, errno := unix.RawSyscall(trap, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
 }
