@@ -67,27 +67,36 @@ func TestLoopForwardsAsTheHandler(t *testing.T) {
 	}
 }
 
-// A client that sends its last request and closes its side at once gets its answer, then the
-// connection ends.
+// A client that sends its last requests and closes its side at once is answered as on a
+// goroutine: a request that ends within watchAfter gets its answer (nearly always both of
+// these), a longer one ends there; either way every answer that goes out is whole and the
+// connection then ends.
 func TestLoopAnswersAClientThatClosedItsSide(t *testing.T) {
 	h := start(t, runtime.Config{AllowPrivateGit: true})
 	cookie, c := probeConn(t, h)
-	looped := runtime.LoopRequests(h.rt)
 	c.send(probeGet("/", cookie) + probeGet("/", cookie))
 	if err := c.conn.(*net.TCPConn).CloseWrite(); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 2 {
-		if resp, body := c.read(http.MethodGet); resp.StatusCode != 200 || body != "probe ok\n" {
-			t.Fatalf("answer %d: %d %q", i, resp.StatusCode, body)
+	answers := 0
+	for {
+		if _, err := c.br.Peek(1); err == io.EOF {
+			break // the close, between answers
 		}
+		resp, err := http.ReadResponse(c.br, nil)
+		if err != nil {
+			t.Fatalf("after %d answers: %v, want whole answers, then the server's close", answers, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(body) != "probe ok\n" || err != nil {
+			t.Fatalf("answer %d: %d %q %v", answers, resp.StatusCode, body, err)
+		}
+		answers++
 	}
-	if _, err := c.br.ReadByte(); err != io.EOF {
-		t.Errorf("after the answers: %v, want the server's close", err)
+	if answers > 2 {
+		t.Fatalf("%d answers to 2 requests", answers)
 	}
-	if runtime.LoopRequests(h.rt) == looped {
-		t.Error("the loop answered none of the requests")
-	}
+	t.Logf("%d of 2 requests answered before the close", answers)
 }
 
 // Ending the owner's session ends what the loop lets through at once: the next request on a

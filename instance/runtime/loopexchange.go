@@ -17,11 +17,19 @@ import (
 
 func (rx *reactor) onClient(c *appConn, events uint32) {
 	if c.loop.up != nil {
-		if events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-			rx.abort(c) // the client left: so does the request, as with a goroutine
-			return
-		}
 		c.loop.readable = true
+		switch {
+		case events&(unix.EPOLLHUP|unix.EPOLLERR) != 0:
+			rx.abort(c) // the client is gone: so is the request, as with a goroutine
+		case events&unix.EPOLLRDHUP != 0:
+			// The client sent all it will, and may still read: as on a goroutine, whose
+			// request is watched after watchAfter, an answer that comes before goes out; a
+			// longer request ends (the sweep ends it if it is not that old yet).
+			c.loop.leftAt = rx.now
+			if rx.now.Sub(c.loop.last) >= watchAfter {
+				rx.abort(c)
+			}
+		}
 		return
 	}
 	switch {

@@ -34,6 +34,7 @@ type loopState struct {
 	cookie   []string      // its Cookie lines, before the lane's
 	readable bool          // the client sent more during the exchange
 	last     time.Time     // when the connection last began a request
+	leftAt   time.Time     // when the client closed its side during an exchange; zero: not
 }
 
 // loopUp is a connection of the loop to an app.
@@ -323,12 +324,16 @@ func (rx *reactor) stop() {
 	}
 }
 
-// sweep closes the connections that waited too long for a request, and the idle connections
-// to apps that are about to time out on the app's side.
+// sweep closes the connections that waited too long for a request or whose client left
+// during a long one, and the idle connections to apps that are about to time out on the
+// app's side.
 func (rx *reactor) sweep() {
 	for _, c := range rx.clients {
-		if c.loop.up == nil && c.idleTimeout > 0 && rx.now.Sub(c.loop.last) >= c.idleTimeout {
+		switch {
+		case c.loop.up == nil && c.idleTimeout > 0 && rx.now.Sub(c.loop.last) >= c.idleTimeout:
 			rx.drop(c)
+		case c.loop.up != nil && !c.loop.leftAt.IsZero() && rx.now.Sub(c.loop.last) >= watchAfter:
+			rx.abort(c) // its client left, and it ran longer than a goroutine waits to see that
 		}
 	}
 	for lane, idle := range rx.idle {
