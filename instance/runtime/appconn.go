@@ -353,13 +353,19 @@ func (c *appConn) next() (*http.Request, bool) {
 	if end < 0 {
 		return nil, true
 	}
-	req, ok := parsePlainRequest(buf[:end], c.base)
+	return c.takeHead(buf[:end]), true
+}
+
+// takeHead parses head, the whole head at the start of br, and reads it: the request, or nil
+// (head left unread) when it is not a plain request for the connection's origin.
+func (c *appConn) takeHead(head []byte) *http.Request {
+	req, ok := parsePlainRequest(head, c.base)
 	if !ok || !strings.EqualFold(req.Host, c.host) {
-		return nil, true
+		return nil
 	}
-	_, _ = c.br.Discard(end)
+	_, _ = c.br.Discard(len(head))
 	req.RemoteAddr = c.remote
-	return req, true
+	return req
 }
 
 // setDeadline sets the connection's read deadline for anything but the idle wait (which sets

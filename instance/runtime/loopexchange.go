@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -122,8 +121,7 @@ func (rx *reactor) upstream(lane *controller.Lane, run controller.Run) (*loopUp,
 	for n := len(idle); n > 0; n = len(idle) {
 		up := idle[n-1]
 		rx.idle[lane] = idle[:n-1]
-		if up.u.Run() == run && rx.now.Sub(up.since) < upIdleTTL {
-			up.used = true
+		if up.u.Run() == run && rx.now.Sub(up.since) < controller.IdleTTL {
 			return up, nil
 		}
 		rx.closeUp(up)
@@ -223,14 +221,10 @@ func (f finishing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (rx *reactor) respond(c *appConn, up *loopUp) {
 	req := c.loop.req
 	w := c.writer(req)
-	var written, keep bool
+	var keep bool
 	ran := c.run(w, req, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		written, keep = up.u.Respond(w, r)
+		keep = up.u.Respond(w, r)
 	}))
-	if ran && !written {
-		rx.finishElsewhere(c, up)
-		return
-	}
 	rx.exchangeEnds(c)
 	if keep && ran {
 		up.c, up.since = nil, rx.now
@@ -292,11 +286,8 @@ func (c *appConn) nextNow() (*http.Request, step) {
 	if end <= 0 {
 		return nil, stepOther
 	}
-	req, ok := parsePlainRequest(buf[:end], c.base)
-	if !ok || !strings.EqualFold(req.Host, c.host) {
-		return nil, stepOther
+	if req := c.takeHead(buf[:end]); req != nil {
+		return req, stepRequest
 	}
-	_, _ = c.br.Discard(end)
-	req.RemoteAddr = c.remote
-	return req, stepRequest
+	return nil, stepOther
 }

@@ -43,12 +43,7 @@ type loopUp struct {
 	id    int32
 	c     *appConn  // the connection it answers; nil: idle
 	since time.Time // idle since
-	used  bool      // it carried an exchange before this one
 }
-
-// upIdleTTL is how long the loop keeps an idle connection to an app: less than Node's default
-// keep-alive timeout, as the transport's.
-const upIdleTTL = 4 * time.Second
 
 // reactor is the event loop. Only its goroutine touches its fields but mu's.
 type reactor struct {
@@ -70,7 +65,6 @@ type reactor struct {
 	mu     sync.Mutex
 	queue  []*appConn // guarded by mu: connections to adopt
 	closed bool       // guarded by mu: shutdown began
-	done   chan struct{}
 }
 
 const (
@@ -85,7 +79,7 @@ func newReactor(rt *Runtime, cs *appConns) (*reactor, error) {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
 	rx := &reactor{cs: cs, rt: rt, epfd: epfd, wakeFd: -1, tickFd: -1, clients: map[int32]*appConn{},
-		ups: map[int32]*loopUp{}, idle: map[*controller.Lane][]*loopUp{}, done: make(chan struct{})}
+		ups: map[int32]*loopUp{}, idle: map[*controller.Lane][]*loopUp{}}
 	if err := rx.open(); err != nil {
 		rx.closeFds()
 		return nil, err
@@ -175,7 +169,6 @@ func (rx *reactor) shutdown() {
 }
 
 func (rx *reactor) run() {
-	defer close(rx.done)
 	defer rx.closeFds()
 	for {
 		n, err := rx.wait()
@@ -337,7 +330,7 @@ func (rx *reactor) sweep() {
 		}
 	}
 	for lane, idle := range rx.idle {
-		for len(idle) > 0 && rx.now.Sub(idle[0].since) >= upIdleTTL {
+		for len(idle) > 0 && rx.now.Sub(idle[0].since) >= controller.IdleTTL {
 			rx.closeUp(idle[0])
 			idle = rx.idle[lane]
 		}

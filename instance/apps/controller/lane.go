@@ -14,7 +14,7 @@ import (
 // A Lane lets an event loop exchange plain requests with a running app itself, on connections
 // it waits on with its own poller: no goroutine waits for the app's answer. The loop does
 // what Handler does for such a request, in steps that never block (Begin, Send, Fill,
-// Answer, End). Anything else (an app to start, an answer that is not whole and plain, an
+// Respond, End). Anything else (an app to start, an answer that is not whole and plain, an
 // error) goes back to a goroutine: the Handler, or Finish for an exchange already begun.
 type Lane struct {
 	p       *proc
@@ -56,6 +56,13 @@ type Upstream struct {
 	run  Run
 	nc   *nbconn.Conn
 	sc   *sockConn
+
+	// The exchange in progress: its request, and the head of the answer once it came whole
+	// and plain (headLen bytes in sc.br).
+	req     *http.Request
+	resp    *http.Response
+	chunked bool
+	headLen int
 }
 
 // Dial connects to the app of run (a unix socket: it does not wait for the app).
@@ -91,6 +98,7 @@ func (u *Upstream) Send(r *http.Request) error {
 	if err := writeForwarded(u.sc.bw, r); err != nil {
 		return err
 	}
+	u.req, u.resp = r, nil
 	return u.sc.bw.Flush()
 }
 
@@ -99,8 +107,8 @@ type Answer int
 
 const (
 	AnswerPending Answer = iota // not whole yet: wait for the connection to be readable
-	AnswerReady                 // whole: Respond writes it without waiting
-	AnswerSlow                  // its head came, not all its body (a stream?), or it is odd: Finish, on a goroutine
+	AnswerReady                 // whole and plain: Respond writes it without waiting
+	AnswerSlow                  // its head came, not all its body (a stream?), or it is not plain: Finish, on a goroutine
 )
 
 // Fill reads what the app sent so far. An error means the connection ended or broke; got
@@ -125,8 +133,8 @@ func (u *Upstream) Fill() (a Answer, got bool, err error) {
 	}
 }
 
-// answer looks at the buffered answer: whether its head and its whole body (of a
-// Content-Length, or chunked) have come.
+// answer looks at the buffered answer: whether its head came, is plain (readPlainResponse's
+// rules), and came with its whole body (of a Content-Length, or chunked).
 func (u *Upstream) answer() Answer {
 	br := u.sc.br
 	buf, _ := br.Peek(br.Buffered())
@@ -137,50 +145,18 @@ func (u *Upstream) answer() Answer {
 		}
 		return AnswerPending
 	}
+	resp, chunked, ok := parsePlainHead(string(buf[:end+2]), u.req)
+	if !ok {
+		return AnswerSlow // Finish reads it as http.ReadResponse does
+	}
 	// As the transport, the loop never waits for a body that has not come with its head:
 	// what comes later may be a stream, which a goroutine sends on as it comes.
-	n, chunked, ok := bodyFraming(buf[:end+2])
-	switch {
-	case !ok:
+	body := buf[end+4:]
+	if chunked && chunksCame(body) != AnswerReady || !chunked && int64(len(body)) < resp.ContentLength {
 		return AnswerSlow
-	case chunked:
-		return chunksCame(buf[end+4:])
-	case len(buf) >= end+4+n:
-		return AnswerReady
 	}
-	return AnswerSlow
-}
-
-// bodyFraming tells how a response head (each line ending in CRLF) frames its body: the value
-// of its one Content-Length line, or chunked; false for anything else (neither, both, more than
-// one, another transfer coding).
-func bodyFraming(head []byte) (length int, chunked, ok bool) {
-	length = -1
-	for len(head) > 0 {
-		i := bytes.Index(head, []byte("\r\n"))
-		line := head[:i]
-		head = head[i+2:]
-		k, v, found := bytes.Cut(line, []byte(":"))
-		v = bytes.TrimSpace(v)
-		switch {
-		case !found:
-		case bytes.EqualFold(k, []byte("Transfer-Encoding")):
-			if chunked || !bytes.Equal(v, []byte("chunked")) {
-				return 0, false, false
-			}
-			chunked = true
-		case bytes.EqualFold(k, []byte("Content-Length")):
-			m, err := strconv.Atoi(string(v))
-			if length >= 0 || err != nil || m < 0 {
-				return 0, false, false
-			}
-			length = m
-		}
-	}
-	if chunked == (length >= 0) {
-		return 0, false, false
-	}
-	return length, chunked, true
+	u.resp, u.chunked, u.headLen = resp, chunked, end+4
+	return AnswerReady
 }
 
 // chunksCame tells whether body holds a whole chunked body: its chunks, the last one and the
@@ -211,28 +187,26 @@ func chunksCame(body []byte) Answer {
 	}
 }
 
-// Respond writes a ready answer to r (see Fill) to w as Handler would; false when it turns out
-// not to be plain, having written nothing: then Finish must write it. keep reports whether the
+// Respond writes a ready answer (see Fill) to w as Handler would. keep reports whether the
 // connection may carry another request.
-func (u *Upstream) Respond(w http.ResponseWriter, r *http.Request) (ok, keep bool) {
-	resp, plain := readPlainResponse(u.sc.br, r)
-	if !plain {
-		return false, false
-	}
-	if resp.ContentLength < 0 {
-		// Chunked, and whole: it goes with its length, as the transport sends it.
+func (u *Upstream) Respond(w http.ResponseWriter, r *http.Request) (keep bool) {
+	resp, br := u.resp, u.sc.br
+	u.resp = nil
+	_, _ = br.Discard(u.headLen)
+	plainBody(resp, br, u.chunked)
+	if u.chunked {
+		// Whole: it goes with its length, as the transport sends it.
 		buf := bufPool.Get().(*[]byte)
 		defer bufPool.Put(buf)
-		n, err := io.ReadFull(resp.Body, *buf)
-		if err != io.ErrUnexpectedEOF && err != io.EOF {
+		n, whole, _ := readArrived(resp.Body, br, *buf)
+		if !whole {
 			panic(http.ErrAbortHandler) // malformed chunks: as the transport, cut the answer
 		}
 		resp.Body = io.NopCloser(bytes.NewReader((*buf)[:n]))
-		resp.ContentLength, resp.TransferEncoding = int64(n), nil
-		resp.Header.Set("Content-Length", strconv.Itoa(n))
+		setLength(resp, n)
 	}
 	u.lane.p.respond(w, r, resp)
-	return true, !resp.Close && u.sc.br.Buffered() == 0
+	return !resp.Close && br.Buffered() == 0
 }
 
 // Finish ends, on the calling goroutine, an exchange that Send began: it waits for the app's

@@ -33,6 +33,12 @@ func readPlainResponse(br *bufio.Reader, req *http.Request) (*http.Response, boo
 		return nil, false
 	}
 	_, _ = br.Discard(end + 4)
+	plainBody(resp, br, chunked)
+	return resp, true
+}
+
+// plainBody gives resp, whose head parsePlainHead read, its body: what follows in br.
+func plainBody(resp *http.Response, br *bufio.Reader, chunked bool) {
 	switch {
 	case chunked:
 		resp.Body = &chunkedBody{r: httputil.NewChunkedReader(br), br: br, resp: resp}
@@ -41,7 +47,6 @@ func readPlainResponse(br *bufio.Reader, req *http.Request) (*http.Response, boo
 	default:
 		resp.Body = &lengthBody{br: br, n: resp.ContentLength}
 	}
-	return resp, true
 }
 
 // parsePlainHead parses a response head, each line ending in CRLF, as readPlainResponse

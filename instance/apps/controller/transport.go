@@ -45,8 +45,9 @@ func newSockConn(c net.Conn) *sockConn {
 	return sc
 }
 
-// idleTTL is how long an idle connection is kept: less than Node's default keep-alive timeout.
-const idleTTL = 4 * time.Second
+// IdleTTL is how long an idle connection to an app is kept (by the transport, and by a
+// lane's loop): less than Node's default keep-alive timeout.
+const IdleTTL = 4 * time.Second
 
 func newTransport(path string) *socketTransport { return &socketTransport{path: path, maxIdle: 64} }
 
@@ -165,28 +166,42 @@ func streaming(resp *http.Response) bool {
 func (b *pooledBody) readAhead(resp *http.Response, br *bufio.Reader) {
 	b.ahead = bufPool.Get().(*[]byte)
 	buf := *b.ahead
-	n := 0
-	for br.Buffered() > 0 && n < len(buf) {
-		m, err := b.ReadCloser.Read(buf[n:])
-		n += m
-		if errors.Is(err, io.EOF) {
-			b.got.Reset(buf[:n])
-			b.r, b.eof = &b.got, false
-			resp.ContentLength = int64(n)
-			resp.TransferEncoding = nil
-			resp.Header.Set("Content-Length", strconv.Itoa(n))
-			return
-		}
-		if err != nil {
-			b.got.Reset(buf[:n])
-			b.r = io.MultiReader(&b.got, errReader{err})
-			return
-		}
-	}
-	if n > 0 {
+	n, whole, err := readArrived(b.ReadCloser, br, buf)
+	switch {
+	case whole:
+		b.got.Reset(buf[:n])
+		b.r, b.eof = &b.got, false
+		setLength(resp, n)
+	case err != nil:
+		b.got.Reset(buf[:n])
+		b.r = io.MultiReader(&b.got, errReader{err})
+	case n > 0:
 		b.got.Reset(buf[:n])
 		b.r = io.MultiReader(&b.got, b.ReadCloser)
 	}
+}
+
+// readArrived reads into buf what of body (read from br) has arrived in br, never waiting for
+// more; whole reports that it is all of it.
+func readArrived(body io.Reader, br *bufio.Reader, buf []byte) (n int, whole bool, err error) {
+	for br.Buffered() > 0 && n < len(buf) {
+		m, err := body.Read(buf[n:])
+		n += m
+		if errors.Is(err, io.EOF) {
+			return n, true, nil
+		}
+		if err != nil {
+			return n, false, err
+		}
+	}
+	return n, false, nil
+}
+
+// setLength gives resp, a body of unknown length read whole (n bytes), that length.
+func setLength(resp *http.Response, n int) {
+	resp.ContentLength = int64(n)
+	resp.TransferEncoding = nil
+	resp.Header.Set("Content-Length", strconv.Itoa(n))
 }
 
 type errReader struct{ err error }
@@ -200,7 +215,7 @@ func (t *socketTransport) get(ctx context.Context) (*sockConn, bool, error) {
 	for n := len(t.idle); n > 0; n = len(t.idle) {
 		sc := t.idle[n-1]
 		t.idle = t.idle[:n-1]
-		if now.Sub(sc.idleSince) < idleTTL {
+		if now.Sub(sc.idleSince) < IdleTTL {
 			t.mu.Unlock()
 			return sc, true, nil
 		}
